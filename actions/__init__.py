@@ -1,0 +1,18 @@
+"""Custom actions for Lobby Guide, served by rasa-sdk (`rasa_sdk --actions actions`).
+
+Actions turn knowledge-base facts into short, speakable replies plus a
+machine-readable card; they never import the voice engines or the bridge.
+"""
+
+import warnings
+
+from actions.knowledge import knowledge_base
+
+# rasa-sdk 3.21 (the newest release for Python 3.11) serves Rasa 3.6 correctly
+# over HTTP (verified by tests/dialogue), but warns about the version gap on
+# every call; say it once instead of flooding the log.
+warnings.filterwarnings("once", message=r".*compatible with this version of rasa_sdk.*")
+
+# Validate the knowledge base when the action server starts: a broken service
+# file stops start-up with the file and field named, not a confused reply later.
+knowledge_base()

@@ -1,0 +1,43 @@
+"""What an action needs to know about the turn besides NLU: who and where."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.replies import Reply
+
+
+def metadata(tracker: Tracker) -> dict[str, Any]:
+    meta = tracker.latest_message.get("metadata") or {}
+    if not meta:
+        for event in reversed(tracker.events):
+            if event.get("event") == "session_started" or event.get("name") == "session_started_metadata":
+                break
+            if event.get("event") == "user" and event.get("metadata"):
+                meta = event["metadata"]
+                break
+    return meta if isinstance(meta, dict) else {}
+
+
+def kiosk_id(tracker: Tracker) -> str | None:
+    meta = metadata(tracker)
+    value = meta.get("kiosk_id") or (meta.get("customData") or {}).get("kiosk_id") if isinstance(meta, dict) else None
+    return str(value) if value else None
+
+
+def now() -> dt.datetime:
+    """Local time of the hall; LOBBY_NOW (ISO format) pins it for tests and demos."""
+    pinned = os.environ.get("LOBBY_NOW")
+    return dt.datetime.fromisoformat(pinned) if pinned else dt.datetime.now()
+
+
+def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
+    dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
+    payload = reply.payload()
+    if payload is not None:
+        dispatcher.utter_message(json_message=payload)

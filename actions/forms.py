@@ -1,0 +1,219 @@
+"""Queue tickets and appointments: form validation and the actions that commit them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.context import now, send
+from actions.dates import parse_date, parse_time
+from actions.hall import DAY_NAMES
+from actions.knowledge import knowledge_base
+from actions.replies import Reply, choose_service_reply, which_service_reply
+from actions.service_info import resolve_service
+from actions.store import Store
+
+STARTING_INTENTS = {"queue_ticket", "book_appointment"}
+
+
+def spoken_date(day: dt.date) -> str:
+    return f"{DAY_NAMES[list(DAY_NAMES)[day.weekday()]]} {day.day} {day.strftime('%B')}"
+
+
+class ActionAskService(Action):
+    """Asked by both forms when they need to know which service it is for."""
+
+    def name(self) -> str:
+        return "action_ask_service"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        form = tracker.active_loop.get("name") if tracker.active_loop else None
+        reply = which_service_reply(knowledge_base())
+        what = "ticket" if form == "queue_ticket_form" else "appointment"
+        reply.text = f"Which service is the {what} for? " + reply.text.split("? ", 1)[1]
+        send(dispatcher, reply)
+        return []
+
+
+class _ServiceForm(FormValidationAction):
+    async def extract_service(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if tracker.get_slot("requested_slot") != "service" and intent not in STARTING_INTENTS:
+            return {}
+        kb = knowledge_base()
+        service_id, candidates = resolve_service(kb, tracker)
+        if service_id:
+            return {"service": service_id}
+        if candidates:
+            send(dispatcher, choose_service_reply(kb, candidates, "ask_service"))
+        return {}
+
+    def validate_service(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if slot_value in knowledge_base().services:
+            return {"service": slot_value}
+        return {"service": None}
+
+
+class ValidateQueueTicketForm(_ServiceForm):
+    def name(self) -> str:
+        return "validate_queue_ticket_form"
+
+
+class ValidateAppointmentForm(_ServiceForm):
+    def name(self) -> str:
+        return "validate_appointment_form"
+
+    def validate_appt_date(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        kb = knowledge_base()
+        today = now().date()
+        day = parse_date(str(slot_value or ""), today)
+        if day is None:
+            dispatcher.utter_message(text="Sorry, I couldn't read that as a date.")
+            return {"appt_date": None}
+        if day < today:
+            dispatcher.utter_message(text=f"{spoken_date(day)} has already passed. Please choose a day from today on.")
+            return {"appt_date": None}
+        if day > today + dt.timedelta(days=kb.hall.appointment_days_ahead):
+            dispatcher.utter_message(
+                text=f"Appointments can be booked up to {kb.hall.appointment_days_ahead} days ahead. Please choose an earlier day."
+            )
+            return {"appt_date": None}
+        if not kb.is_open(day):
+            holiday = next((c.reason for c in kb.hall.closed_days if c.date == day), None)
+            why = f"for {holiday}" if holiday else "on that day of the week"
+            dispatcher.utter_message(text=f"The hall is closed on {spoken_date(day)} ({why}). Please choose another day.")
+            return {"appt_date": None}
+        return {"appt_date": day.isoformat()}
+
+    def validate_appt_time(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        kb = knowledge_base()
+        when = parse_time(str(slot_value or ""))
+        day_text = tracker.get_slot("appt_date")
+        if when is None or not day_text:
+            dispatcher.utter_message(text="Sorry, I couldn't read that as a time.")
+            return {"appt_time": None}
+        day = dt.date.fromisoformat(day_text)
+        hours = kb.opening_hours_on(day)
+        assert hours is not None  # the date was validated against opening hours
+        step = kb.hall.appointment_slot_minutes
+        minutes = when.hour * 60 + when.minute
+        minutes -= minutes % step
+        open_m = _minutes(hours[0])
+        last_m = _minutes(hours[1]) - step
+        if not open_m <= minutes <= last_m:
+            dispatcher.utter_message(
+                text=f"On {spoken_date(day)} appointments run from {hours[0]} to {_clock(last_m)}. Please pick a time in between."
+            )
+            return {"appt_time": None}
+        current = now()
+        if day == current.date() and minutes <= current.hour * 60 + current.minute:
+            dispatcher.utter_message(text="That time has already passed today. Please pick a later time.")
+            return {"appt_time": None}
+        return {"appt_time": _clock(minutes)}
+
+    def validate_appt_name(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        name = clean_name(str(slot_value or ""))
+        if name is None:
+            dispatcher.utter_message(text="Sorry, I need a name of 2 to 60 letters for the booking.")
+            return {"appt_name": None}
+        return {"appt_name": name}
+
+
+def clean_name(text: str) -> str | None:
+    text = re.sub(r"(?i)^\s*(my name is|my name's|name is|i am|i'm|it's|it is|this is|under|call me)\s+", "", text)
+    text = text.strip(" .,!")
+    if not 2 <= len(text) <= 60:
+        return None
+    if not all(ch.isalpha() or ch in " -'·." for ch in text) or not any(ch.isalpha() for ch in text):
+        return None
+    return " ".join(w[:1].upper() + w[1:] for w in text.split())
+
+
+def _minutes(clock: str) -> int:
+    h, m = clock.split(":")
+    return int(h) * 60 + int(m)
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+class ActionIssueTicket(Action):
+    def name(self) -> str:
+        return "action_issue_ticket"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        kb = knowledge_base()
+        service_id = tracker.get_slot("service")
+        service = kb.get(service_id)
+        if service is None:
+            send(dispatcher, which_service_reply(kb, "queue_ticket"))
+            return []
+        current = now()
+        hours = kb.opening_hours_on(current.date())
+        if hours is None or not hours[0] <= current.strftime("%H:%M") < hours[1]:
+            text = "The hall is closed right now, so I can't issue a ticket. You can book an appointment instead."
+            send(dispatcher, Reply(text, {"kind": "ticket", "topic": "queue_ticket", "service_id": service.id,
+                                          "fields": {"issued": False, "reason": "closed"}},
+                                   [{"title": "Book an appointment", "payload": "/book_appointment"}]))
+            return []
+        store = Store()
+        ticket = store.ticket_for(tracker.sender_id, service.id, current.date())
+        again = ticket is not None
+        if ticket is None:
+            zone = service.location.zone
+            ticket = store.issue_ticket(tracker.sender_id, service.id, zone, kb.hall.ticket_zones.get(zone, zone), current)
+        windows = " or ".join(service.location.windows)
+        lead = "Your ticket number is still" if again else "Your ticket number is"
+        text = (
+            f"{lead} {ticket.number} for the {service.name}. "
+            f"Please wait in zone {service.location.zone} on floor {service.location.floor}; "
+            f"your number will be called to window {windows}."
+        )
+        card = {"kind": "ticket", "topic": "queue_ticket", "service_id": service.id, "service_name": service.name,
+                "fields": {"issued": True, "number": ticket.number, "zone": service.location.zone,
+                           "floor": service.location.floor, "windows": list(service.location.windows),
+                           "issued_at": ticket.issued_at, "repeated": again}}
+        send(dispatcher, Reply(text, card, [{"title": "Where to go", "payload": "/find_window"}]))
+        return [SlotSet("ticket_number", ticket.number)]
+
+
+class ActionBookAppointment(Action):
+    def name(self) -> str:
+        return "action_book_appointment"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        kb = knowledge_base()
+        service = kb.get(tracker.get_slot("service"))
+        day_text, slot, name = (tracker.get_slot(s) for s in ("appt_date", "appt_time", "appt_name"))
+        if service is None or not (day_text and slot and name):
+            dispatcher.utter_message(text="Sorry, something was missing, so nothing was booked. Let's try again.")
+            return [SlotSet("appt_date", None), SlotSet("appt_time", None), SlotSet("appt_name", None)]
+        day = dt.date.fromisoformat(day_text)
+        booking = Store().book(tracker.sender_id, service.id, day, slot, name, now())
+        text = (
+            f"Booked: {service.name} on {spoken_date(day)} at {slot}, under the name {name}. "
+            f"Your reference is {booking.reference}; please come to zone {service.location.zone} on floor {service.location.floor}."
+        )
+        card = {"kind": "appointment", "topic": "book_appointment", "service_id": service.id,
+                "service_name": service.name,
+                "fields": {"reference": booking.reference, "date": booking.day, "time": slot, "name": name,
+                           "location": service.location.model_dump()}}
+        send(dispatcher, Reply(text, card))
+        return [SlotSet("appt_date", None), SlotSet("appt_time", None), SlotSet("appt_name", None)]

@@ -1,0 +1,217 @@
+"""Hall logistics: hours, facilities, accessibility, app help, complaints, handoff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import kiosk_id, now, send
+from actions.knowledge import knowledge_base
+from actions.replies import POPULAR, Reply, hotline_sentence, kiosk_for
+from actions.store import Store
+from kb import KnowledgeBase
+from kb.directions import directions_to
+from kb.schema import Desk
+
+DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
+             "sat": "Saturday", "sun": "Sunday"}  # fmt: skip
+
+
+def _days(days: list[str]) -> str:
+    order = list(DAY_NAMES)
+    idx = sorted(order.index(d) for d in days)
+    if len(idx) > 2 and idx == list(range(idx[0], idx[-1] + 1)):
+        return f"{DAY_NAMES[order[idx[0]]]} to {DAY_NAMES[order[idx[-1]]]}"
+    return " and ".join(DAY_NAMES[order[i]] for i in idx)
+
+
+def hours_reply(kb: KnowledgeBase) -> Reply:
+    hall = kb.hall
+    parts = [f"{_days(list(h.days))} from {h.open} to {h.close}" for h in hall.opening_hours]
+    open_days = {d for h in hall.opening_hours for d in h.days}
+    closed = [DAY_NAMES[d] + "s" for d in DAY_NAMES if d not in open_days]
+    text = f"The hall is open {'; '.join(parts)}."
+    if closed:
+        text += f" It is closed on {' and '.join(closed)} and public holidays."
+    today = now().date()
+    hours_today = kb.opening_hours_on(today)
+    text += f" Today it is open until {hours_today[1]}." if hours_today else " It is closed today."
+    upcoming = [c for c in hall.closed_days if c.date >= today]
+    card = {
+        "kind": "hall",
+        "topic": "hours",
+        "fields": {
+            "opening_hours": [h.model_dump() for h in hall.opening_hours],
+            "closed_days": [{"date": c.date.isoformat(), "reason": c.reason} for c in upcoming[:5]],
+            "open_today": hours_today is not None,
+        },
+    }
+    return Reply(text, card)
+
+
+def _desk_directions(kb: KnowledgeBase, desk: Desk, kiosk: str | None) -> tuple[str, dict[str, Any]]:
+    k = kiosk_for(kb, kiosk)
+    way = directions_to(k, desk.position, desk.floor, desk.name)
+    return way.sentence, {"side": way.side, "gesture": way.gesture, "floor_change": way.floor_change,
+                          "kiosk_id": k.id, "distance_m": way.distance_m}
+
+
+class ActionGreet(Action):
+    def name(self) -> str:
+        return "action_greet"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        kb = knowledge_base()
+        text = (
+            f"Hello, welcome to the {kb.hall.name}. I can tell you what to bring, where to go, "
+            "and get you a queue ticket. What can I help you with?"
+        )
+        buttons = [{"title": kb.services[s].name, "payload": f'/ask_service{{"service":"{s}"}}'}
+                   for s in POPULAR[:4] if s in kb.services]
+        send(dispatcher, Reply(text, {"kind": "greeting", "topic": "greet", "fields": {"hall": kb.hall.name}}, buttons))
+        return []
+
+
+class ActionHallHours(Action):
+    def name(self) -> str:
+        return "action_hall_hours"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        send(dispatcher, hours_reply(knowledge_base()))
+        return []
+
+
+class ActionFacilities(Action):
+    def name(self) -> str:
+        return "action_facilities"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        kb = knowledge_base()
+        facilities = {f.id: f for f in kb.hall.facilities}
+        wanted = None
+        for entity in tracker.latest_message.get("entities") or []:
+            if entity.get("entity") == "facility":
+                wanted = _match_facility(kb, str(entity.get("value") or ""))
+                if wanted:
+                    break
+        if wanted is None:
+            wanted = _match_facility(kb, tracker.latest_message.get("text") or "", in_text=True)
+        if wanted is None:
+            names = [f.name.lower() for f in kb.hall.facilities]
+            text = "We have " + ", ".join(names[:-1]) + f" and {names[-1]}. Which one are you looking for?"
+            buttons = [{"title": f.name, "payload": f'/facilities{{"facility":"{f.id}"}}'} for f in kb.hall.facilities[:5]]
+            send(dispatcher, Reply(text, {"kind": "hall", "topic": "facilities", "fields": {"facilities": list(facilities)}}, buttons))
+            return []
+        facility = facilities[wanted]
+        text = facility.description.rstrip(".") + "."
+        fields: dict[str, Any] = {"facility": facility.model_dump(mode="json")}
+        if facility.hours:
+            text += f" Open {facility.hours}."
+        if facility.position is not None and facility.floor is not None:
+            k = kiosk_for(kb, kiosk_id(tracker))
+            way = directions_to(k, facility.position, facility.floor, facility.name)
+            text += " " + way.sentence
+            fields["directions"] = {"side": way.side, "gesture": way.gesture, "floor_change": way.floor_change,
+                                    "kiosk_id": k.id, "distance_m": way.distance_m}
+        send(dispatcher, Reply(text, {"kind": "hall", "topic": "facility", "fields": fields}))
+        return []
+
+
+def _match_facility(kb: KnowledgeBase, text: str, in_text: bool = False) -> str | None:
+    text = text.lower()
+    for f in kb.hall.facilities:
+        names = [f.id, f.name.lower(), *(a.lower() for a in f.aliases)]
+        if in_text:
+            padded = f" {''.join(c if c.isalnum() else ' ' for c in text)} "
+            if any(f" {n} " in padded for n in names):
+                return f.id
+        elif text in names:
+            return f.id
+    return None
+
+
+class ActionAccessibilityHelp(Action):
+    def name(self) -> str:
+        return "action_accessibility_help"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        kb = knowledge_base()
+        desk = kb.hall.accessibility_desk
+        sentence, directions = _desk_directions(kb, desk, kiosk_id(tracker))
+        text = f"{desk.name} can help: {(desk.description or '').rstrip('.')}. {sentence} {kb.hall.sign_language_hours}"
+        card = {"kind": "hall", "topic": "accessibility", "fields": {
+            "desk": desk.model_dump(mode="json"), "sign_language_hours": kb.hall.sign_language_hours,
+            "directions": directions}}
+        send(dispatcher, Reply(text, card, [{"title": "Talk to staff", "payload": "/human_handoff"}]))
+        return []
+
+
+class _TextAction(Action):
+    """An answer that is one paragraph of hall.yml."""
+
+    topic = ""
+    field = ""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        kb = knowledge_base()
+        text = str(getattr(kb.hall, self.field)).strip()
+        send(dispatcher, Reply(text, {"kind": "hall", "topic": self.topic, "fields": {self.field: text,
+                                                                                        "hotline": kb.hall.hotline}}))
+        return []
+
+
+class ActionAppHelp(_TextAction):
+    topic, field = "app_help", "city_app_help"
+
+    def name(self) -> str:
+        return "action_app_help"
+
+
+class ActionCheckProgress(_TextAction):
+    topic, field = "check_progress", "check_progress"
+
+    def name(self) -> str:
+        return "action_check_progress"
+
+
+class ActionComplaint(_TextAction):
+    topic, field = "complaint", "complaints"
+
+    def name(self) -> str:
+        return "action_complaint"
+
+
+class ActionHumanHandoff(Action):
+    def name(self) -> str:
+        return "action_human_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        kb = knowledge_base()
+        kiosk = kiosk_id(tracker)
+        service = tracker.get_slot("service")
+        reason = (tracker.latest_message.get("text") or "")[:500]
+        request_id = Store().record_handoff(tracker.sender_id, service, kiosk, reason, now())
+        desk = kb.hall.help_desk
+        sentence, directions = _desk_directions(kb, desk, kiosk)
+        text = f"I've let the staff know you'd like to talk to someone. {sentence} You can also call the hotline {kb.hall.hotline}."
+        card = {"kind": "handoff", "topic": "human_handoff", "fields": {
+            "request_id": request_id, "desk": desk.model_dump(mode="json"), "directions": directions,
+            "hotline": kb.hall.hotline, "service_id": service}}
+        send(dispatcher, Reply(text, card))
+        return []
+
+
+class ActionOutOfScope(Action):
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        kb = knowledge_base()
+        text = (
+            "Sorry, that's not something I can help with here. I can guide you through the services of this hall; "
+            f"for anything else, {hotline_sentence(kb)[0].lower()}{hotline_sentence(kb)[1:]}"
+        )
+        send(dispatcher, Reply(text, {"kind": "hall", "topic": "out_of_scope", "fields": {"hotline": kb.hall.hotline}}))
+        return []

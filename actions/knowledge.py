@@ -1,0 +1,19 @@
+"""The knowledge base as the action server sees it: loaded and validated once.
+
+Loading at import time means a broken service file stops the action server at
+start-up with the file and field named, rather than failing mid-conversation.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from kb import KnowledgeBase, load_knowledge_base
+
+
+@lru_cache(maxsize=1)
+def knowledge_base() -> KnowledgeBase:
+    root = os.environ.get("LOBBY_KB_DIR")
+    return load_knowledge_base(Path(root) if root else None)

@@ -1,0 +1,1 @@
+"""Rasa-side helpers. Imported only inside the Rasa (Python 3.10) environment."""

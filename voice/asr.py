@@ -1,0 +1,283 @@
+"""Speech recognition of one finished utterance with faster-whisper.
+
+The avatar bridge owns turn detection (Pipecat's VAD and Smart-Turn) and hands
+this module a complete utterance; here we only decode it well and quickly:
+model loaded once and shared, decode settings exposed for latency tuning,
+domain vocabulary in the prompt, and a transcript that says how sure it is.
+Calls are serialised per model with a lock, so a server may call from worker
+threads (`atranscribe` does that for asyncio code) without oversubscribing the
+two CPU cores a kiosk has.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from voice.audio import AudioInput, load_clip
+from voice.bias import BIAS_MODES, BiasMode, Biasing, build_biasing, knowledge_base_terms
+from voice.errors import AudioTooLongError, ModelNotInstalledError, UnsupportedLanguageError
+from voice.models import require_model_dir
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
+
+SAMPLE_RATE = 16_000
+BUNDLED_MODELS = ("base", "tiny.en")
+DEFAULT_MODEL = "base"
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """Decoder settings; the defaults favour latency on a 2-core kiosk.
+
+    Beam 1 (greedy) is roughly 30 % faster than beam 5 with a small accuracy
+    cost; the temperature fallback re-decodes only when greedy output looks
+    like a hallucination (repetitive or very unlikely).
+    """
+
+    beam_size: int = 1
+    temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    no_speech_threshold: float = 0.6
+    log_prob_threshold: float = -1.0
+    compression_ratio_threshold: float = 2.4
+    word_timestamps: bool = True
+    vad_filter: bool = False  # the bridge's VAD already cut the utterance
+    silence_dbfs: float = -45.0  # loudest 30 ms frame below this -> empty transcript, no decoding
+
+
+@dataclass(frozen=True)
+class WordTiming:
+    """A recognised word with its position in the utterance (ms) and probability."""
+
+    word: str
+    start_ms: int
+    end_ms: int
+    probability: float
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str
+    language: str
+    confidence: float  # 0..1, from average log-probability and no-speech probability
+    words: tuple[WordTiming, ...]
+    duration_ms: int  # length of the audio
+    elapsed_ms: int  # time the call took, audio decoding included
+    no_speech_prob: float = 0.0
+    avg_logprob: float = 0.0
+    details: dict[str, object] = field(default_factory=dict, compare=False)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.text
+
+
+_MODEL_CACHE: dict[tuple[str, str, int], WhisperModel] = {}
+_MODEL_LOCKS: dict[int, threading.Lock] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def resolve_model_dir(model: str | Path) -> Path:
+    """Bundled name ("base", "tiny.en") -> models/asr/<name>; anything else is a CTranslate2 folder."""
+    if isinstance(model, str) and model in BUNDLED_MODELS:
+        return require_model_dir(f"asr/{model}")
+    path = Path(model).expanduser()
+    if not (path / "model.bin").is_file() or not (path / "config.json").is_file():
+        raise ModelNotInstalledError(
+            f"{model!r} is neither a bundled model ({', '.join(BUNDLED_MODELS)}) "
+            "nor a CTranslate2 Whisper folder with model.bin and config.json"
+        )
+    if not (path / "tokenizer.json").is_file():
+        # faster-whisper would fetch a tokenizer from the hub, which kiosks cannot reach.
+        raise ModelNotInstalledError(f"{path} has no tokenizer.json; copy it next to model.bin")
+    return path.resolve()
+
+
+def shared_model(model_dir: Path, compute_type: str = "int8", cpu_threads: int = 2) -> WhisperModel:
+    """Load a model once per process; every Recognizer on the same folder shares it."""
+    key = (str(model_dir), compute_type, cpu_threads)
+    with _CACHE_LOCK:
+        if key not in _MODEL_CACHE:
+            from faster_whisper import WhisperModel
+
+            _MODEL_CACHE[key] = WhisperModel(
+                str(model_dir),
+                device="cpu",
+                compute_type=compute_type,
+                cpu_threads=cpu_threads,
+                num_workers=1,
+                local_files_only=True,
+            )
+            _MODEL_LOCKS[id(_MODEL_CACHE[key])] = threading.Lock()
+        return _MODEL_CACHE[key]
+
+
+def _loudest_frame_dbfs(samples: np.ndarray, frame: int = 480) -> float:
+    if samples.size == 0:
+        return -math.inf
+    usable = samples[: len(samples) - len(samples) % frame] if len(samples) >= frame else samples
+    frames = usable.reshape(-1, frame) if len(usable) >= frame else usable.reshape(1, -1)
+    rms = float(np.sqrt(np.max(np.mean(frames.astype(np.float64) ** 2, axis=1))))
+    return 20 * math.log10(rms) if rms > 0 else -math.inf
+
+
+class Recognizer:
+    """Transcribes finished utterances; create one per model and share it.
+
+    `vocabulary=None` reads service names and aliases from the knowledge base
+    (data/services/); pass a list to bias toward other words, or bias="none".
+    """
+
+    def __init__(
+        self,
+        model: str | Path = DEFAULT_MODEL,
+        language: str = "en",
+        decode: DecodeOptions | None = None,
+        bias: BiasMode = "prompt",
+        vocabulary: Sequence[str] | None = None,
+        max_duration_s: float = 30.0,
+        cpu_threads: int = 2,
+        compute_type: str = "int8",
+    ):
+        if bias not in BIAS_MODES:
+            raise ValueError(f"unknown bias mode {bias!r}; use one of {', '.join(BIAS_MODES)}")
+        self.model_name = str(model)
+        self.model_dir = resolve_model_dir(model)
+        self._model = shared_model(self.model_dir, compute_type, cpu_threads)
+        self._lock = _MODEL_LOCKS[id(self._model)]
+        self.multilingual = bool(self._model.model.is_multilingual)
+        self.language = self._check_language(language)
+        self.decode = decode or DecodeOptions()
+        self.bias_mode: BiasMode = bias
+        self.max_duration_s = max_duration_s
+        if vocabulary is None and bias != "none":
+            vocabulary = knowledge_base_terms()
+        self._terms = list(vocabulary or [])
+        self._preferred = self._service_names() if vocabulary is None else []
+        self._biasing: dict[str | None, Biasing] = {}
+
+    @staticmethod
+    def _service_names() -> list[str]:
+        from kb import load_knowledge_base
+
+        return [service.name for service in load_knowledge_base().services.values()]
+
+    def _check_language(self, language: str | None) -> str | None:
+        """"auto" (or None) detects; otherwise a Whisper language code the model knows."""
+        if language in (None, "auto"):
+            if not self.multilingual:
+                return "en"  # an English-only model has nothing to detect
+            return None
+        code = {"zh-cn": "zh", "cmn": "zh", "mandarin": "zh", "english": "en"}.get(language.lower(), language.lower())
+        supported = self._model.supported_languages
+        if code not in supported:
+            if not self.multilingual:
+                raise UnsupportedLanguageError(
+                    f"model {self.model_name!r} is English-only; language {language!r} needs the multilingual base model"
+                )
+            raise UnsupportedLanguageError(f"unknown language {language!r} for Whisper (use en, zh, auto, ...)")
+        return code
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._model.hf_tokenizer.encode(text, add_special_tokens=False).ids)
+
+    def biasing(self, language: str | None) -> Biasing:
+        """The prompt/hotwords used for `language`; cached because building it tokenises hundreds of terms."""
+        if language not in self._biasing:
+            if self.bias_mode == "none" and language != "zh":
+                self._biasing[language] = Biasing.off()
+            else:
+                self._biasing[language] = build_biasing(
+                    self._terms, self.bias_mode, language, self.count_tokens, preferred=self._preferred
+                )
+        return self._biasing[language]
+
+    def transcribe(
+        self,
+        audio: AudioInput,
+        sample_rate: int | None = None,
+        language: str | None = None,
+        decode: DecodeOptions | None = None,
+        **overrides: object,
+    ) -> Transcript:
+        """Transcribe one utterance: a PCM16/float array, raw PCM16 bytes, WAV bytes or a file path.
+
+        `language` overrides the recogniser's default for this call ("auto"
+        detects); `overrides` replace single DecodeOptions fields (beam_size=5).
+        """
+        started = time.perf_counter()
+        options = replace(decode or self.decode, **overrides) if overrides else (decode or self.decode)
+        lang = self.language if language is None else self._check_language(language)
+        clip = load_clip(audio, sample_rate, SAMPLE_RATE)
+        duration_ms = round(clip.duration_s * 1000)
+        if clip.duration_s > self.max_duration_s:
+            raise AudioTooLongError(clip.duration_s, self.max_duration_s)
+
+        if _loudest_frame_dbfs(clip.samples) < options.silence_dbfs:
+            return Transcript("", lang or "en", 0.0, (), duration_ms, _ms_since(started), 1.0, 0.0, {"reason": "silence"})
+
+        bias = self.biasing(lang)
+        with self._lock:
+            segments_iter, info = self._model.transcribe(
+                clip.samples,
+                language=lang,
+                beam_size=options.beam_size,
+                best_of=max(1, options.beam_size),
+                temperature=list(options.temperatures),
+                no_speech_threshold=options.no_speech_threshold,
+                log_prob_threshold=options.log_prob_threshold,
+                compression_ratio_threshold=options.compression_ratio_threshold,
+                condition_on_previous_text=False,
+                initial_prompt=bias.initial_prompt,
+                hotwords=bias.hotwords,
+                word_timestamps=options.word_timestamps,
+                without_timestamps=not options.word_timestamps,
+                vad_filter=options.vad_filter,
+            )
+            segments = list(segments_iter)  # the generator decodes lazily: consume under the lock
+
+        kept = [s for s in segments if s.text.strip()]
+        text = " ".join(s.text.strip() for s in kept).strip()
+        words = tuple(
+            WordTiming(w.word.strip(), round(w.start * 1000), round(w.end * 1000), round(float(w.probability), 4))
+            for s in kept
+            for w in (s.words or [])
+            if w.word.strip()
+        )
+        weights = [max(s.end - s.start, 0.01) for s in kept]
+        total = sum(weights) or 1.0
+        avg_logprob = sum(s.avg_logprob * w for s, w in zip(kept, weights, strict=True)) / total if kept else 0.0
+        no_speech = (
+            sum(s.no_speech_prob * w for s, w in zip(kept, weights, strict=True)) / total
+            if kept
+            else max((s.no_speech_prob for s in segments), default=1.0)
+        )
+        confidence = math.exp(min(avg_logprob, 0.0)) * (1.0 - no_speech) if kept else 0.0
+        return Transcript(
+            text=text,
+            language=info.language,
+            confidence=round(confidence, 4),
+            words=words,
+            duration_ms=duration_ms,
+            elapsed_ms=_ms_since(started),
+            no_speech_prob=round(no_speech, 4),
+            avg_logprob=round(avg_logprob, 4),
+            details={"language_probability": round(float(info.language_probability), 4), "segments": len(kept)},
+        )
+
+    async def atranscribe(self, audio: AudioInput, sample_rate: int | None = None, **kwargs: object) -> Transcript:
+        """`transcribe` in a worker thread, so an asyncio server keeps serving while Whisper decodes."""
+        return await asyncio.to_thread(self.transcribe, audio, sample_rate, **kwargs)  # type: ignore[arg-type]
+
+
+def _ms_since(started: float) -> int:
+    return round((time.perf_counter() - started) * 1000)
