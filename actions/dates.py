@@ -1,4 +1,4 @@
-"""Read the date and time a citizen says for an appointment.
+"""Read the date, time and name a citizen says for an appointment.
 
 Citizens say "tomorrow", "next Monday", "3 December", "12/10" or "2026-12-10",
 and "10", "10:30", "2 pm", "half past two". Anything we cannot read with
@@ -131,3 +131,13 @@ def parse_time(text: str) -> dt.time | None:
     if hour > 23 or minute > 59:
         return None
     return dt.time(hour, minute)
+
+
+def clean_name(text: str) -> str | None:
+    text = re.sub(r"(?i)^\s*(my name is|my name's|name is|i am|i'm|it's|it is|this is|under|call me)\s+", "", text)
+    text = text.strip(" .,!")
+    if not 2 <= len(text) <= 60:
+        return None
+    if not all(ch.isalpha() or ch in " -'·." for ch in text) or not any(ch.isalpha() for ch in text):
+        return None
+    return " ".join(w[:1].upper() + w[1:] for w in text.split())

@@ -42,7 +42,7 @@ class ActionDefaultAskAffirmation(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         ranking = tracker.latest_message.get("intent_ranking") or []
         entities = {e["entity"]: e.get("value") for e in tracker.latest_message.get("entities") or [] if "entity" in e}
-        guesses = [r["name"] for r in ranking if r.get("name") in INTENT_MEANING][:2]
+        guesses = [r["name"] for r in ranking if r.get("name") in INTENT_MEANING and r.get("confidence", 0) >= 0.2][:2]
         buttons = []
         for intent in guesses:
             suffix = json.dumps({k: v for k, v in entities.items() if v}) if entities else ""
@@ -53,7 +53,20 @@ class ActionDefaultAskAffirmation(Action):
             if guesses
             else "Sorry, I'm not sure I understood. Could you tell me which service it is about?"
         )
-        send(dispatcher, Reply(text, {"kind": "fallback", "topic": "ask_affirmation", "fields": {"guesses": guesses}}, buttons))
+        send(
+            dispatcher,
+            Reply(text, {"kind": "fallback", "topic": "ask_affirmation", "fields": {"guesses": guesses}}, buttons),
+        )
+        return []
+
+
+class ActionDefaultAskRephrase(Action):
+    def name(self) -> str:
+        return "action_default_ask_rephrase"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        text = "Sorry, I didn't quite get that. Could you say it in other words?"
+        send(dispatcher, Reply(text, {"kind": "fallback", "topic": "ask_rephrase", "fields": {}}))
         return []
 
 
@@ -67,6 +80,12 @@ class ActionDefaultFallback(Action):
             "I'm sorry, I couldn't understand that. Staff at the help desk on floor "
             f"{kb.hall.help_desk.floor} can help, or call the hotline {kb.hall.hotline}."
         )
-        send(dispatcher, Reply(text, {"kind": "fallback", "topic": "give_up", "fields": {"hotline": kb.hall.hotline}},
-                               [{"title": "Talk to staff", "payload": "/human_handoff"}]))
+        send(
+            dispatcher,
+            Reply(
+                text,
+                {"kind": "fallback", "topic": "give_up", "fields": {"hotline": kb.hall.hotline}},
+                [{"title": "Talk to staff", "payload": "/human_handoff"}],
+            ),
+        )
         return [UserUtteranceReverted()]

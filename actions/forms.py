@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -12,10 +11,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import now, send
-from actions.dates import parse_date, parse_time
+from actions.dates import clean_name, parse_date, parse_time
 from actions.hall import DAY_NAMES
 from actions.knowledge import knowledge_base
-from actions.replies import Reply, choose_service_reply, which_service_reply
+from actions.replies import Reply, choose_service_reply, the, which_service_reply
 from actions.service_info import resolve_service
 from actions.store import Store
 
@@ -41,7 +40,41 @@ class ActionAskService(Action):
         return []
 
 
-class _ServiceForm(FormValidationAction):
+class _Ask:
+    """A form question (custom actions, so the prompts live beside their validation)."""
+
+    text = ""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        card = {"kind": "form", "topic": "appointment", "fields": {"asking": self.name().removeprefix("action_ask_")}}
+        send(dispatcher, Reply(self.text, card))
+        return []
+
+
+class ActionAskApptDate(_Ask, Action):
+    text = 'Which day would you like to come? For example "next Monday" or "3 December".'
+
+    def name(self) -> str:
+        return "action_ask_appt_date"
+
+
+class ActionAskApptTime(_Ask, Action):
+    text = 'What time suits you? For example "10:30" or "2 pm".'
+
+    def name(self) -> str:
+        return "action_ask_appt_time"
+
+
+class ActionAskApptName(_Ask, Action):
+    text = "And what name should the appointment be under?"
+
+    def name(self) -> str:
+        return "action_ask_appt_name"
+
+
+class _ServiceSlot:
+    """Service extraction shared by both forms (a mixin: rasa-sdk registers every Action subclass)."""
+
     async def extract_service(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -64,12 +97,12 @@ class _ServiceForm(FormValidationAction):
         return {"service": None}
 
 
-class ValidateQueueTicketForm(_ServiceForm):
+class ValidateQueueTicketForm(_ServiceSlot, FormValidationAction):
     def name(self) -> str:
         return "validate_queue_ticket_form"
 
 
-class ValidateAppointmentForm(_ServiceForm):
+class ValidateAppointmentForm(_ServiceSlot, FormValidationAction):
     def name(self) -> str:
         return "validate_appointment_form"
 
@@ -87,13 +120,16 @@ class ValidateAppointmentForm(_ServiceForm):
             return {"appt_date": None}
         if day > today + dt.timedelta(days=kb.hall.appointment_days_ahead):
             dispatcher.utter_message(
-                text=f"Appointments can be booked up to {kb.hall.appointment_days_ahead} days ahead. Please choose an earlier day."
+                text=f"Appointments can be booked up to {kb.hall.appointment_days_ahead} days ahead. "
+                "Please choose an earlier day."
             )
             return {"appt_date": None}
         if not kb.is_open(day):
             holiday = next((c.reason for c in kb.hall.closed_days if c.date == day), None)
             why = f"for {holiday}" if holiday else "on that day of the week"
-            dispatcher.utter_message(text=f"The hall is closed on {spoken_date(day)} ({why}). Please choose another day.")
+            dispatcher.utter_message(
+                text=f"The hall is closed on {spoken_date(day)} ({why}). Please choose another day."
+            )
             return {"appt_date": None}
         return {"appt_date": day.isoformat()}
 
@@ -116,7 +152,8 @@ class ValidateAppointmentForm(_ServiceForm):
         last_m = _minutes(hours[1]) - step
         if not open_m <= minutes <= last_m:
             dispatcher.utter_message(
-                text=f"On {spoken_date(day)} appointments run from {hours[0]} to {_clock(last_m)}. Please pick a time in between."
+                text=f"On {spoken_date(day)} appointments run from {hours[0]} to {_clock(last_m)}. "
+                "Please pick a time in between."
             )
             return {"appt_time": None}
         current = now()
@@ -133,16 +170,6 @@ class ValidateAppointmentForm(_ServiceForm):
             dispatcher.utter_message(text="Sorry, I need a name of 2 to 60 letters for the booking.")
             return {"appt_name": None}
         return {"appt_name": name}
-
-
-def clean_name(text: str) -> str | None:
-    text = re.sub(r"(?i)^\s*(my name is|my name's|name is|i am|i'm|it's|it is|this is|under|call me)\s+", "", text)
-    text = text.strip(" .,!")
-    if not 2 <= len(text) <= 60:
-        return None
-    if not all(ch.isalpha() or ch in " -'·." for ch in text) or not any(ch.isalpha() for ch in text):
-        return None
-    return " ".join(w[:1].upper() + w[1:] for w in text.split())
 
 
 def _minutes(clock: str) -> int:
@@ -169,27 +196,50 @@ class ActionIssueTicket(Action):
         hours = kb.opening_hours_on(current.date())
         if hours is None or not hours[0] <= current.strftime("%H:%M") < hours[1]:
             text = "The hall is closed right now, so I can't issue a ticket. You can book an appointment instead."
-            send(dispatcher, Reply(text, {"kind": "ticket", "topic": "queue_ticket", "service_id": service.id,
-                                          "fields": {"issued": False, "reason": "closed"}},
-                                   [{"title": "Book an appointment", "payload": "/book_appointment"}]))
+            send(
+                dispatcher,
+                Reply(
+                    text,
+                    {
+                        "kind": "ticket",
+                        "topic": "queue_ticket",
+                        "service_id": service.id,
+                        "fields": {"issued": False, "reason": "closed"},
+                    },
+                    [{"title": "Book an appointment", "payload": "/book_appointment"}],
+                ),
+            )
             return []
         store = Store()
         ticket = store.ticket_for(tracker.sender_id, service.id, current.date())
         again = ticket is not None
         if ticket is None:
             zone = service.location.zone
-            ticket = store.issue_ticket(tracker.sender_id, service.id, zone, kb.hall.ticket_zones.get(zone, zone), current)
+            ticket = store.issue_ticket(
+                tracker.sender_id, service.id, zone, kb.hall.ticket_zones.get(zone, zone), current
+            )
         windows = " or ".join(service.location.windows)
         lead = "Your ticket number is still" if again else "Your ticket number is"
         text = (
-            f"{lead} {ticket.number} for the {service.name}. "
+            f"{lead} {ticket.number} for {the(service.name)}. "
             f"Please wait in zone {service.location.zone} on floor {service.location.floor}; "
             f"your number will be called to window {windows}."
         )
-        card = {"kind": "ticket", "topic": "queue_ticket", "service_id": service.id, "service_name": service.name,
-                "fields": {"issued": True, "number": ticket.number, "zone": service.location.zone,
-                           "floor": service.location.floor, "windows": list(service.location.windows),
-                           "issued_at": ticket.issued_at, "repeated": again}}
+        card = {
+            "kind": "ticket",
+            "topic": "queue_ticket",
+            "service_id": service.id,
+            "service_name": service.name,
+            "fields": {
+                "issued": True,
+                "number": ticket.number,
+                "zone": service.location.zone,
+                "floor": service.location.floor,
+                "windows": list(service.location.windows),
+                "issued_at": ticket.issued_at,
+                "repeated": again,
+            },
+        }
         send(dispatcher, Reply(text, card, [{"title": "Where to go", "payload": "/find_window"}]))
         return [SlotSet("ticket_number", ticket.number)]
 
@@ -209,11 +259,21 @@ class ActionBookAppointment(Action):
         booking = Store().book(tracker.sender_id, service.id, day, slot, name, now())
         text = (
             f"Booked: {service.name} on {spoken_date(day)} at {slot}, under the name {name}. "
-            f"Your reference is {booking.reference}; please come to zone {service.location.zone} on floor {service.location.floor}."
+            f"Your reference is {booking.reference}; please come to zone {service.location.zone} "
+            f"on floor {service.location.floor}."
         )
-        card = {"kind": "appointment", "topic": "book_appointment", "service_id": service.id,
-                "service_name": service.name,
-                "fields": {"reference": booking.reference, "date": booking.day, "time": slot, "name": name,
-                           "location": service.location.model_dump()}}
+        card = {
+            "kind": "appointment",
+            "topic": "book_appointment",
+            "service_id": service.id,
+            "service_name": service.name,
+            "fields": {
+                "reference": booking.reference,
+                "date": booking.day,
+                "time": slot,
+                "name": name,
+                "location": service.location.model_dump(),
+            },
+        }
         send(dispatcher, Reply(text, card))
         return [SlotSet("appt_date", None), SlotSet("appt_time", None), SlotSet("appt_name", None)]

@@ -54,8 +54,13 @@ def hours_reply(kb: KnowledgeBase) -> Reply:
 def _desk_directions(kb: KnowledgeBase, desk: Desk, kiosk: str | None) -> tuple[str, dict[str, Any]]:
     k = kiosk_for(kb, kiosk)
     way = directions_to(k, desk.position, desk.floor, desk.name)
-    return way.sentence, {"side": way.side, "gesture": way.gesture, "floor_change": way.floor_change,
-                          "kiosk_id": k.id, "distance_m": way.distance_m}
+    return way.sentence, {
+        "side": way.side,
+        "gesture": way.gesture,
+        "floor_change": way.floor_change,
+        "kiosk_id": k.id,
+        "distance_m": way.distance_m,
+    }
 
 
 class ActionGreet(Action):
@@ -68,8 +73,11 @@ class ActionGreet(Action):
             f"Hello, welcome to the {kb.hall.name}. I can tell you what to bring, where to go, "
             "and get you a queue ticket. What can I help you with?"
         )
-        buttons = [{"title": kb.services[s].name, "payload": f'/ask_service{{"service":"{s}"}}'}
-                   for s in POPULAR[:4] if s in kb.services]
+        buttons = [
+            {"title": kb.services[s].name, "payload": f'/ask_service{{"service":"{s}"}}'}
+            for s in POPULAR[:4]
+            if s in kb.services
+        ]
         send(dispatcher, Reply(text, {"kind": "greeting", "topic": "greet", "fields": {"hall": kb.hall.name}}, buttons))
         return []
 
@@ -101,8 +109,15 @@ class ActionFacilities(Action):
         if wanted is None:
             names = [f.name.lower() for f in kb.hall.facilities]
             text = "We have " + ", ".join(names[:-1]) + f" and {names[-1]}. Which one are you looking for?"
-            buttons = [{"title": f.name, "payload": f'/facilities{{"facility":"{f.id}"}}'} for f in kb.hall.facilities[:5]]
-            send(dispatcher, Reply(text, {"kind": "hall", "topic": "facilities", "fields": {"facilities": list(facilities)}}, buttons))
+            buttons = [
+                {"title": f.name, "payload": f'/facilities{{"facility":"{f.id}"}}'} for f in kb.hall.facilities[:5]
+            ]
+            send(
+                dispatcher,
+                Reply(
+                    text, {"kind": "hall", "topic": "facilities", "fields": {"facilities": list(facilities)}}, buttons
+                ),
+            )
             return []
         facility = facilities[wanted]
         text = facility.description.rstrip(".") + "."
@@ -113,8 +128,13 @@ class ActionFacilities(Action):
             k = kiosk_for(kb, kiosk_id(tracker))
             way = directions_to(k, facility.position, facility.floor, facility.name)
             text += " " + way.sentence
-            fields["directions"] = {"side": way.side, "gesture": way.gesture, "floor_change": way.floor_change,
-                                    "kiosk_id": k.id, "distance_m": way.distance_m}
+            fields["directions"] = {
+                "side": way.side,
+                "gesture": way.gesture,
+                "floor_change": way.floor_change,
+                "kiosk_id": k.id,
+                "distance_m": way.distance_m,
+            }
         send(dispatcher, Reply(text, {"kind": "hall", "topic": "facility", "fields": fields}))
         return []
 
@@ -141,15 +161,21 @@ class ActionAccessibilityHelp(Action):
         desk = kb.hall.accessibility_desk
         sentence, directions = _desk_directions(kb, desk, kiosk_id(tracker))
         text = f"{desk.name} can help: {(desk.description or '').rstrip('.')}. {sentence} {kb.hall.sign_language_hours}"
-        card = {"kind": "hall", "topic": "accessibility", "fields": {
-            "desk": desk.model_dump(mode="json"), "sign_language_hours": kb.hall.sign_language_hours,
-            "directions": directions}}
+        card = {
+            "kind": "hall",
+            "topic": "accessibility",
+            "fields": {
+                "desk": desk.model_dump(mode="json"),
+                "sign_language_hours": kb.hall.sign_language_hours,
+                "directions": directions,
+            },
+        }
         send(dispatcher, Reply(text, card, [{"title": "Talk to staff", "payload": "/human_handoff"}]))
         return []
 
 
-class _TextAction(Action):
-    """An answer that is one paragraph of hall.yml."""
+class _TextAnswer:
+    """An answer that is one paragraph of hall.yml (a mixin: rasa-sdk registers every Action subclass)."""
 
     topic = ""
     field = ""
@@ -157,26 +183,30 @@ class _TextAction(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         kb = knowledge_base()
         text = str(getattr(kb.hall, self.field)).strip()
-        send(dispatcher, Reply(text, {"kind": "hall", "topic": self.topic, "fields": {self.field: text,
-                                                                                        "hotline": kb.hall.hotline}}))
+        send(
+            dispatcher,
+            Reply(
+                text, {"kind": "hall", "topic": self.topic, "fields": {self.field: text, "hotline": kb.hall.hotline}}
+            ),
+        )
         return []
 
 
-class ActionAppHelp(_TextAction):
+class ActionAppHelp(_TextAnswer, Action):
     topic, field = "app_help", "city_app_help"
 
     def name(self) -> str:
         return "action_app_help"
 
 
-class ActionCheckProgress(_TextAction):
+class ActionCheckProgress(_TextAnswer, Action):
     topic, field = "check_progress", "check_progress"
 
     def name(self) -> str:
         return "action_check_progress"
 
 
-class ActionComplaint(_TextAction):
+class ActionComplaint(_TextAnswer, Action):
     topic, field = "complaint", "complaints"
 
     def name(self) -> str:
@@ -195,10 +225,21 @@ class ActionHumanHandoff(Action):
         request_id = Store().record_handoff(tracker.sender_id, service, kiosk, reason, now())
         desk = kb.hall.help_desk
         sentence, directions = _desk_directions(kb, desk, kiosk)
-        text = f"I've let the staff know you'd like to talk to someone. {sentence} You can also call the hotline {kb.hall.hotline}."
-        card = {"kind": "handoff", "topic": "human_handoff", "fields": {
-            "request_id": request_id, "desk": desk.model_dump(mode="json"), "directions": directions,
-            "hotline": kb.hall.hotline, "service_id": service}}
+        text = (
+            f"I've let the staff know you'd like to talk to someone. {sentence} "
+            f"You can also call the hotline {kb.hall.hotline}."
+        )
+        card = {
+            "kind": "handoff",
+            "topic": "human_handoff",
+            "fields": {
+                "request_id": request_id,
+                "desk": desk.model_dump(mode="json"),
+                "directions": directions,
+                "hotline": kb.hall.hotline,
+                "service_id": service,
+            },
+        }
         send(dispatcher, Reply(text, card))
         return []
 

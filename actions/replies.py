@@ -56,6 +56,13 @@ class Reply:
         return {"data": self.card} if self.card is not None else None
 
 
+def the(name: str) -> str:
+    """'the resident ID card' from 'Resident ID card', keeping acronyms ('SSC')."""
+    if len(name) > 1 and name[0].isupper() and name[1].islower():
+        name = name[0].lower() + name[1:]
+    return f"the {name}"
+
+
 def _join(items: list[str], last: str = "and") -> str:
     if len(items) <= 1:
         return "".join(items)
@@ -101,7 +108,7 @@ def unknown_fact(kb: KnowledgeBase, service: Service, topic: str) -> Reply:
         "eligibility": "who can apply",
         "cross_province": "whether it can be done across provinces",
     }.get(topic, "that")
-    text = f"I'm sorry, I don't have information on {what} for the {service.name}. {hotline_sentence(kb)}"
+    text = f"I'm sorry, I don't have information on {what} for {the(service.name)}. {hotline_sentence(kb)}"
     card = _card(service, topic, {"unknown": True, "hotline": kb.hall.hotline})
     return Reply(text, card, follow_up_buttons(service, topic))
 
@@ -121,7 +128,8 @@ def service_reply(kb: KnowledgeBase, service: Service, topic: str, kiosk_id: str
 
 def _summary(kb: KnowledgeBase, s: Service, kiosk_id: str | None) -> Reply:
     loc = s.location
-    text = f"{s.name}: {s.summary.rstrip('.')}. It is handled at {_windows(loc.windows)}, zone {loc.zone}, floor {loc.floor}."
+    where = f"{_windows(loc.windows)}, zone {loc.zone}, floor {loc.floor}"
+    text = f"{s.name}: {s.summary.rstrip('.')}. It is handled at {where}."
     fields: dict[str, Any] = {"summary": s.summary, "location": loc.model_dump(), "department": s.department}
     if s.online is not None:
         fields["online"] = s.online.model_dump()
@@ -136,7 +144,7 @@ def _materials(kb: KnowledgeBase, s: Service, kiosk_id: str | None) -> Reply | N
     items = [f"{m.name} ({FORM_LABEL[m.form]})" for m in s.materials]
     count = len(items)
     text = (
-        f"For the {s.name}, please bring {count} item{'s' if count > 1 else ''}: {_join(items)}."
+        f"For {the(s.name)}, please bring {count} item{'s' if count > 1 else ''}: {_join(items)}."
         " The full checklist is on the screen."
     )
     return Reply(text, _card(s, "materials", {"materials": [m.model_dump() for m in s.materials]}))
@@ -151,7 +159,11 @@ def _steps(kb: KnowledgeBase, s: Service, kiosk_id: str | None) -> Reply | None:
         lead = "finally" if i == len(s.steps) - 1 and i > 0 else words[min(i, 4)].lower()
         parts.append(f"{lead}, {step[0].lower()}{step[1:].rstrip('.')}")
     parts[0] = parts[0][0].upper() + parts[0][1:]
-    text = f"There {'are' if len(s.steps) > 1 else 'is'} {len(s.steps)} step{'s' if len(s.steps) > 1 else ''}. " + "; ".join(parts) + "."
+    text = (
+        f"There {'are' if len(s.steps) > 1 else 'is'} {len(s.steps)} step{'s' if len(s.steps) > 1 else ''}. "
+        + "; ".join(parts)
+        + "."
+    )
     return Reply(text, _card(s, "steps", {"steps": list(s.steps)}))
 
 
@@ -160,7 +172,8 @@ def _location(kb: KnowledgeBase, s: Service, kiosk_id: str | None) -> Reply:
     zone = next(z for z in kb.hall.zones if z.id == loc.zone)
     kiosk = kiosk_for(kb, kiosk_id)
     way = directions_to(kiosk, zone.position, zone.floor, f"Zone {zone.id}")
-    text = f"For the {s.name}, go to {_windows(loc.windows)} in zone {zone.id}, {zone.name}, on floor {zone.floor}. {way.sentence}"
+    floor = f", on floor {zone.floor}" if way.floor_change == 0 else ""
+    text = f"For {the(s.name)}, go to {_windows(loc.windows)} in zone {zone.id} ({zone.name}){floor}. {way.sentence}"
     fields = {
         "location": loc.model_dump(),
         "zone_name": zone.name,
@@ -178,7 +191,9 @@ def _location(kb: KnowledgeBase, s: Service, kiosk_id: str | None) -> Reply:
 def _processing_time(kb: KnowledgeBase, s: Service, kiosk_id: str | None) -> Reply | None:
     if not s.processing_time:
         return None
-    text = f"The {s.name} takes {s.processing_time[0].lower()}{s.processing_time[1:].rstrip('.')}."
+    text = (
+        f"For {the(s.name)}, the processing time is {s.processing_time[0].lower()}{s.processing_time[1:].rstrip('.')}."
+    )
     return Reply(text, _card(s, "processing_time", {"processing_time": s.processing_time}))
 
 
@@ -186,11 +201,11 @@ def _fee(kb: KnowledgeBase, s: Service, kiosk_id: str | None) -> Reply | None:
     if s.fee is None:
         return None
     if s.fee.free:
-        text = f"The {s.name} is free of charge."
+        text = f"There is no fee for {the(s.name)}."
     else:
         amount = f"{s.fee.amount:g}"
         unit = "yuan" if s.fee.currency == "CNY" else s.fee.currency
-        text = f"The {s.name} costs {amount} {unit}."
+        text = f"The fee for {the(s.name)} is {amount} {unit}."
     if s.fee.notes:
         text += f" {s.fee.notes.rstrip('.')}."
     return Reply(text, _card(s, "fee", {"fee": s.fee.model_dump()}))
@@ -202,9 +217,9 @@ def _online(kb: KnowledgeBase, s: Service, kiosk_id: str | None) -> Reply | None
     o = s.online
     where = o.app_path or o.web_url
     if o.fully_online:
-        text = f"Yes, you can do the {s.name} fully online: {where}."
+        text = f"Yes, you can apply for {the(s.name)} fully online: {where}."
     else:
-        text = f"No, the {s.name} can't be done fully online; you need to come to the hall."
+        text = f"No, {the(s.name)} can't be done fully online; you need to come to the hall."
         if where:
             text += f" You can start it at {where}."
     if o.notes:
@@ -216,7 +231,7 @@ def _eligibility(kb: KnowledgeBase, s: Service, kiosk_id: str | None) -> Reply |
     if not s.eligibility:
         return None
     rules = [e.rstrip(".") for e in s.eligibility[:2]]
-    text = f"Who can apply for the {s.name}: " + "; ".join(rules) + "."
+    text = f"Who can apply for {the(s.name)}: " + "; ".join(rules) + "."
     if len(s.eligibility) > 2:
         text += " More conditions are on the screen."
     return Reply(text, _card(s, "eligibility", {"eligibility": list(s.eligibility)}))
@@ -227,9 +242,9 @@ def _cross_province(kb: KnowledgeBase, s: Service, kiosk_id: str | None) -> Repl
     if cp is None:
         return None
     text = (
-        f"Yes, the {s.name} can be handled across provinces."
+        f"Yes, {the(s.name)} can be handled across provinces."
         if cp.available
-        else f"No, the {s.name} can't be handled across provinces."
+        else f"No, {the(s.name)} can't be handled across provinces."
     )
     if cp.how:
         text += f" {cp.how.rstrip('.')}."
@@ -253,9 +268,7 @@ def choose_service_reply(kb: KnowledgeBase, service_ids: list[str], intent: str)
     """Offer a choice when a request could mean several services."""
     names = [kb.services[s].name for s in service_ids]
     text = f"I can help with several things there: {_join(names, 'or')}. Which one do you mean?"
-    buttons = [
-        {"title": kb.services[s].name, "payload": f'/{intent}{{"service":"{s}"}}'} for s in service_ids
-    ]
+    buttons = [{"title": kb.services[s].name, "payload": f'/{intent}{{"service":"{s}"}}'} for s in service_ids]
     card = {"kind": "choice", "topic": "disambiguation", "fields": {"options": service_ids}}
     return Reply(text, card, buttons)
 

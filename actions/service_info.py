@@ -67,7 +67,10 @@ class ActionServiceInfo(Action):
         service_id, candidates = resolve_service(kb, tracker)
         if service_id is None:
             if candidates:
-                send(dispatcher, choose_service_reply(kb, candidates, intent if intent in INTENT_TOPIC else "ask_service"))
+                send(
+                    dispatcher,
+                    choose_service_reply(kb, candidates, intent if intent in INTENT_TOPIC else "ask_service"),
+                )
             else:
                 send(dispatcher, which_service_reply(kb, intent if intent in INTENT_TOPIC else "ask_service"))
             return []

@@ -100,7 +100,9 @@ class Store:
             ).fetchone()
         return Ticket(*row) if row else None
 
-    def book(self, conversation_id: str, service_id: str, day: dt.date, slot: str, name: str, now: dt.datetime) -> Appointment:
+    def book(
+        self, conversation_id: str, service_id: str, day: dt.date, slot: str, name: str, now: dt.datetime
+    ) -> Appointment:
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
             (count,) = db.execute("SELECT COUNT(*) FROM appointments").fetchone()
@@ -108,7 +110,15 @@ class Store:
             db.execute(
                 "INSERT INTO appointments (reference, conversation_id, service_id, day, slot, name, created_at) "
                 "VALUES (?,?,?,?,?,?,?)",
-                (reference, conversation_id, service_id, day.isoformat(), slot, name, now.isoformat(timespec="seconds")),
+                (
+                    reference,
+                    conversation_id,
+                    service_id,
+                    day.isoformat(),
+                    slot,
+                    name,
+                    now.isoformat(timespec="seconds"),
+                ),
             )
             db.execute("COMMIT")
         return Appointment(reference, service_id, day.isoformat(), slot, name)

@@ -57,5 +57,5 @@ def directions_to(kiosk: Kiosk, target: Position, floor: int, place: str) -> Dir
     else:
         level = "up" if floor_change > 0 else "down"
         floors = f"{abs(floor_change)} floor{'s' if abs(floor_change) > 1 else ''}"
-        sentence = f"{place} is on floor {floor}. Take the lift {level} {floors}; it is {way} as you come out."
+        sentence = f"{place} is on floor {floor}: take the lift {level} {floors}, and it is {way} as you come out."
     return Directions(side=side, distance_m=round(distance), floor_change=floor_change, sentence=sentence)

@@ -144,6 +144,7 @@ def load_knowledge_base(root: Path | str | None = None) -> KnowledgeBase:
     root = Path(root) if root else DEFAULT_DATA_DIR
     problems: list[str] = []
     services: dict[str, Service] = {}
+    broken: set[str] = set()  # files already reported; references to them are not problems of their own
     service_files = sorted((root / "services").glob("*.yml"))
     if not service_files:
         problems.append(f"{root / 'services'}: no service files (*.yml) found")
@@ -152,6 +153,7 @@ def load_knowledge_base(root: Path | str | None = None) -> KnowledgeBase:
             service = load_service(path)
         except KnowledgeBaseError as exc:
             problems.extend(exc.problems)
+            broken.add(path.stem)
             continue
         services[service.id] = service
 
@@ -176,16 +178,15 @@ def load_knowledge_base(root: Path | str | None = None) -> KnowledgeBase:
                 problems.append(f"{path}: field 'location.zone': zone {service.location.zone!r} is not in hall.yml")
                 continue
             if zone.floor != service.location.floor:
-                problems.append(
-                    f"{path}: field 'location.floor': zone {zone.id} is on floor {zone.floor}, not {service.location.floor}"
-                )
+                floor = service.location.floor
+                problems.append(f"{path}: field 'location.floor': zone {zone.id} is on floor {zone.floor}, not {floor}")
             for window in service.location.windows:
                 if window not in zone.windows:
                     problems.append(f"{path}: field 'location.windows': window {window} is not in zone {zone.id}")
     for service in services.values():
         path = root / "services" / f"{service.id}.yml"
         for i, other in enumerate(service.related):
-            if other not in services:
+            if other not in services and other not in broken:
                 problems.append(f"{path}: field 'related.{i}': unknown service id {other!r}")
 
     if problems:

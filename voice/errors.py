@@ -48,3 +48,7 @@ class ModelIntegrityError(VoiceError, RuntimeError):
 
 class SynthesisError(VoiceError, RuntimeError):
     """The TTS engine failed on input that looked valid (engine bug or missing library)."""
+
+
+class InvalidRequestError(VoiceError, ValueError):
+    """A request the engines refuse by design: empty or over-long text, a speaking rate out of range."""

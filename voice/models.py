@@ -207,7 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     ):
         p = sub.add_parser(command, help=text, description=text)
         p.add_argument("models", nargs="*", help="model names such as asr/base (default: all)")
-        p.add_argument("--models-dir", type=Path, default=None, help=f"target folder (default: models/, or ${MODELS_ENV})")
+        p.add_argument(
+            "--models-dir", type=Path, default=None, help=f"target folder (default: models/, or ${MODELS_ENV})"
+        )
         if command == "install":
             p.add_argument("--force", action="store_true", help="re-assemble even when files verify")
     args = parser.parse_args(argv)

@@ -1,0 +1,36 @@
+# Lobby Guide: every command sets up what it needs first (idempotent, fast when nothing changed).
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+APP_PY := .venv/app/bin/python
+
+.PHONY: help setup train run test chat lint bench-dialogue bench-voice clean
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+setup: ## install system packages, Python environments and model weights
+	@bash scripts/setup.sh
+
+train: setup ## train the dialogue model if data or config changed
+	@bash scripts/train.sh
+
+run: train ## set up, train if needed, start Rasa + action server (Ctrl-C stops)
+	@bash scripts/run.sh
+
+test: train ## set up, train if needed, run the whole test suite
+	@bash scripts/test.sh
+
+chat: ## talk to the running guide in the terminal (start `make run` first)
+	@$(APP_PY) -m scripts.chat
+
+lint: setup ## ruff over all Python code
+	@$(APP_PY) -m ruff check . && $(APP_PY) -m ruff format --check .
+
+bench-dialogue: train ## dialogue benchmark -> benchmarks/results/dialogue.json
+	@$(APP_PY) -m benchmarks.bench_dialogue
+
+bench-voice: setup ## voice benchmark -> benchmarks/results/voice.json
+	@nice -n 5 $(APP_PY) -m benchmarks.bench_voice
+
+clean: ## remove environments, trained models and local state (var/)
+	rm -rf .venv models/dialogue models/asr models/tts var .rasa

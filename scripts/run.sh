@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Start the action server and the Rasa server, say where they listen, and stop
+# both cleanly on Ctrl-C (or when either of them dies).
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$LOBBY_ROOT"
+mkdir -p "$LOBBY_VAR/log"
+MODEL="$LOBBY_MODEL_DIR/$(cat "$LOBBY_MODEL_DIR/current").tar.gz"
+TOKEN="$(lobby_token)"
+pids=()
+stop() {
+    trap - INT TERM EXIT
+    say "stopping"
+    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+"$ACTIONS_PY" -m rasa_sdk --actions actions --port "$LOBBY_ACTIONS_PORT" \
+    >>"$LOBBY_VAR/log/actions.log" 2>&1 &
+pids+=($!)
+# shellcheck disable=SC2086
+"$RASA_PY" -m nlu.rasa_cli run --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml \
+    --enable-api --auth-token "$TOKEN" --interface 127.0.0.1 --port "$LOBBY_RASA_PORT" \
+    --cors $LOBBY_CORS_ORIGINS --log-file "$LOBBY_VAR/log/rasa.log" \
+    >>"$LOBBY_VAR/log/rasa.stdout.log" 2>&1 &
+pids+=($!)
+
+say "starting (loading the model takes about a minute)"
+for _ in $(seq 1 300); do
+    for p in "${pids[@]}"; do
+        kill -0 "$p" 2>/dev/null || { echo "a service exited during start-up; see $LOBBY_VAR/log/"; tail -20 "$LOBBY_VAR"/log/*.log; exit 1; }
+    done
+    if curl -fs "http://127.0.0.1:$LOBBY_RASA_PORT/status?token=$TOKEN" >/dev/null 2>&1 \
+        && curl -fs "http://127.0.0.1:$LOBBY_ACTIONS_PORT/health" >/dev/null 2>&1; then
+        break
+    fi
+    sleep 1
+done
+cat <<INFO
+
+  Lobby Guide dialogue core is running
+    Rasa REST channel   http://127.0.0.1:$LOBBY_RASA_PORT/webhooks/rest/webhook
+    Rasa socket.io      http://127.0.0.1:$LOBBY_RASA_PORT/socket.io   (origins: $LOBBY_CORS_ORIGINS)
+    Rasa HTTP API       http://127.0.0.1:$LOBBY_RASA_PORT/  (token in var/rasa_token)
+    Action server       http://127.0.0.1:$LOBBY_ACTIONS_PORT/webhook
+    Conversations       $LOBBY_TRACKER_DB
+    Logs                $LOBBY_VAR/log/
+  Talk to it:  make chat        Stop: Ctrl-C
+
+INFO
+wait -n "${pids[@]}" || true
+echo "a service stopped; see $LOBBY_VAR/log/"

@@ -1,0 +1,41 @@
+"""Bad input gets a sensible answer and the servers stay up."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["", "   ", "x" * 10_000, "🙂🙂🙂", "¿¡¢£¤¥¦§", "\u0000\u0001", "<script>alert(1)</script>", "DROP TABLE tickets;"],
+    ids=["empty", "blank", "10k-chars", "emoji", "symbols", "control-chars", "markup", "sql"],
+)
+def test_odd_messages_get_an_answer(chat, message):
+    c = chat()
+    reply = c.say(message)
+    assert isinstance(reply, list)
+    assert "welcome" in c.text("hello").lower(), "the conversation still works afterwards"
+
+
+def test_non_utf8_body_is_rejected_and_server_survives(dialogue, chat):
+    body = b'{"sender": "bytes", "message": "\xff\xfe\xfa"}'
+    r = httpx.post(f"{dialogue.rasa_url}/webhooks/rest/webhook", content=body,
+                   headers={"Content-Type": "application/json"}, timeout=30)  # fmt: skip
+    assert r.status_code < 500 or r.status_code == 500  # any answer, no hang
+    assert "welcome" in chat().text("hi").lower()
+
+
+def test_malformed_json_is_rejected_and_server_survives(dialogue, chat):
+    r = httpx.post(f"{dialogue.rasa_url}/webhooks/rest/webhook", content=b"{not json",
+                   headers={"Content-Type": "application/json"}, timeout=30)  # fmt: skip
+    assert r.status_code >= 400
+    assert "welcome" in chat().text("hi").lower()
+
+
+def test_unknown_service_is_not_invented(chat, kb):
+    c = chat()
+    reply = c.say("I need a permit for my pet dragon")
+    assert c.slot("service") is None
+    answer = " ".join(m.get("text", "") for m in reply)
+    assert "which service" in answer.lower() or kb.hall.hotline in answer or "not sure" in answer.lower()

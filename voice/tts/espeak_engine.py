@@ -1,0 +1,166 @@
+"""espeak-ng TTS: the fallback voice and the voice for languages Piper lacks.
+
+Robotic but tiny, instant (RTF ~0.002) and multilingual; Mandarin uses the
+`cmn` voice of the libespeak-ng 1.52 bundled by espeakng-loader. Word and
+phoneme positions come straight from the library's events, so no alignment
+guesswork is needed here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from voice.errors import UnknownVoiceError, UnsupportedLanguageError
+from voice.lexicon import respell
+from voice.tts.base import Speech, TTSEngine, speech_from_units, word_tokens
+from voice.tts.libespeak import EVENT_END, EVENT_MSG_TERMINATED, EVENT_PHONEME, EVENT_WORD, EspeakLibrary
+from voice.visemes import merge_symbols, symbol_class
+
+# Project language code -> espeak-ng voice. Other espeak voice names work through `voice=`.
+LANGUAGE_VOICES = {"en": "en-us", "zh": "cmn", "yue": "yue", "fr": "fr", "de": "de", "es": "es", "ja": "ja",
+                   "ko": "ko", "ru": "ru", "ar": "ar", "vi": "vi", "th": "th"}
+BASE_WPM = 165
+_EDGE = "\"'“”‘’()[]{}«»,.;:!?。，！？；：、… \t\n"
+_CONSONANT_H = re.compile(r"(?<=[^\sˈˌaeiouɑɐæʌəɛɜɪʊɔoʊyøœ])h")  # "kh", "tɕh": aspiration, not a sound
+
+
+class EspeakEngine(TTSEngine):
+    """espeak-ng through libespeak-ng, any of its languages; `voice` forces one espeak voice name."""
+
+    name = "espeak"
+
+    def __init__(self, voice: str | None = None, language: str = "en"):
+        super().__init__()
+        self._lib = EspeakLibrary.shared()
+        self.sample_rate = self._lib.sample_rate
+        self._forced_voice = voice
+        if voice is not None and not self._lib.has_voice(voice):
+            raise UnknownVoiceError(f"espeak-ng has no voice {voice!r} (try en-us, en-gb, cmn, yue)")
+        self.default_language = language
+        self.languages = tuple(LANGUAGE_VOICES)
+        self.voice = voice or LANGUAGE_VOICES.get(language, language)
+        self.check_language(language)
+
+    def voice_for(self, language: str) -> str:
+        return self._forced_voice or LANGUAGE_VOICES.get(language, language)
+
+    def check_language(self, language: str | None) -> str:
+        code = (language or self.default_language).lower()
+        if self._forced_voice:
+            return code
+        if not re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{2,8})*", code) or not self._lib.has_voice(self.voice_for(code)):
+            raise UnsupportedLanguageError(f"espeak-ng has no voice for language {language!r}")
+        return code
+
+    def _synthesize_sentence(self, sentence: str, rate: float, language: str) -> Speech:
+        english = self.voice_for(language).startswith("en")
+        spoken, mapping = _respelled(sentence) if english else (sentence, None)
+        result = self._lib.synthesize(spoken, self.voice_for(language), round(BASE_WPM * rate))
+        total = len(result.audio)
+        events = [e for e in result.events if e.kind in (EVENT_WORD, EVENT_PHONEME, EVENT_END, EVENT_MSG_TERMINATED)]
+
+        symbols: list[tuple[str, int]] = []
+        first = next((e.sample for e in events if e.kind == EVENT_PHONEME), total)
+        if first > 0:
+            symbols.append((" ", min(first, total)))
+        phoneme_events = [e for e in events if e.kind == EVENT_PHONEME]
+        boundaries = [e.sample for e in phoneme_events[1:]] + [total]
+        for event, end in zip(phoneme_events, boundaries, strict=True):
+            symbols += _split_phoneme(event.phoneme, max(0, min(end, total) - min(event.sample, total)))
+        units = merge_symbols(symbols, self.sample_rate, strict=False)
+
+        word_events = [e for e in events if e.kind == EVENT_WORD]
+        # Phoneme events carry the text position of their word; that grouping is exact,
+        # while the word events' own sample positions run slightly early.
+        spans: dict[int, list[int]] = {}
+        for event, end in zip(phoneme_events, boundaries, strict=True):
+            if event.phoneme:
+                span = spans.setdefault(event.text_position, [event.sample, end])
+                span[1] = max(span[1], min(end, total))
+        words = []
+        previous_end = 0
+        for index, event in enumerate(word_events):
+            span = spans.get(event.text_position)
+            if span is None:
+                continue
+            begin = event.text_position - 1
+            stop = word_events[index + 1].text_position - 1 if index + 1 < len(word_events) else len(spoken)
+            c0, c1 = _trim(spoken, begin, stop)
+            if c1 <= c0:
+                continue
+            if mapping is not None:
+                c0, c1 = mapping(c0), mapping(c1 - 1) + 1
+            start_sample = max(span[0], previous_end)
+            end_sample = max(span[1], start_sample)
+            previous_end = end_sample
+            words.append([sentence[c0:c1], start_sample, end_sample, c0, c1])
+        merged: list[tuple[str, int, int, int, int]] = []
+        for word in words:  # a respelled word espeak split in two ("hoo-koh") is one written word
+            if merged and word[3] < merged[-1][4]:
+                last = merged[-1]
+                end_char = max(last[4], word[4])
+                merged[-1] = (sentence[last[3] : end_char], last[1], word[2], last[3], end_char)
+            else:
+                merged.append(tuple(word))  # type: ignore[arg-type]
+        return speech_from_units(result.audio, self.sample_rate, sentence, units, merged, self.name,
+                                 self.voice_for(language), language)
+
+
+def _trim(text: str, begin: int, stop: int) -> tuple[int, int]:
+    while begin < stop and text[begin] in _EDGE:
+        begin += 1
+    while stop > begin and text[stop - 1] in _EDGE:
+        stop -= 1
+    first_space = text.find(" ", begin, stop)
+    return begin, (first_space if first_space != -1 else stop)
+
+
+def _split_phoneme(phoneme: str, samples: int) -> list[tuple[str, int]]:
+    """espeak reports clusters ("ˈoʊ", "tɕh"); split the time over its sounds, modifiers get none."""
+    if not phoneme:
+        return [(" ", samples)]
+    phoneme = _CONSONANT_H.sub("ʰ", phoneme)
+    symbols = list(phoneme)
+    sounds = []
+    for i, symbol in enumerate(symbols):
+        try:
+            kind = symbol_class(symbol)
+        except KeyError:
+            kind = "suffix"
+        if kind not in ("prefix", "suffix", "pause"):
+            sounds.append(i)
+    if not sounds:
+        return [(symbols[0], samples)] + [(s, 0) for s in symbols[1:]]
+    share, extra = divmod(samples, len(sounds))
+    out = []
+    for i, symbol in enumerate(symbols):
+        if i in sounds:
+            out.append((symbol, share + (1 if sounds.index(i) < extra else 0)))
+        else:
+            out.append((symbol, 0))
+    return out
+
+
+def _respelled(sentence: str) -> tuple[str, object]:
+    """Sentence with lexicon respellings, plus a map from spoken character index to written index."""
+    pieces: list[str] = []
+    offsets: list[int] = []  # for every spoken char, its written index
+    cursor = 0
+    for word, start, end in word_tokens(sentence):
+        pieces.append(sentence[cursor:start])
+        offsets += range(cursor, start)
+        spoken = respell(word)
+        pieces.append(spoken)
+        if spoken == word:
+            offsets += range(start, end)
+        else:
+            offsets += [min(start + (k * (end - start)) // max(1, len(spoken)), end - 1) for k in range(len(spoken))]
+        cursor = end
+    pieces.append(sentence[cursor:])
+    offsets += range(cursor, len(sentence))
+    spoken_text = "".join(pieces)
+
+    def to_written(index: int) -> int:
+        return offsets[min(max(index, 0), len(offsets) - 1)] if offsets else 0
+
+    return spoken_text, to_written
