@@ -47,7 +47,8 @@ class ActionDefaultAskAffirmation(Action):
         for intent in guesses:
             suffix = json.dumps({k: v for k, v in entities.items() if v}) if entities else ""
             buttons.append({"title": INTENT_MEANING[intent].capitalize(), "payload": f"/{intent}{suffix}"})
-        buttons.append({"title": "Something else", "payload": "/deny"})
+        # Rasa 3 two-stage fallback reads `out_of_scope` as "none of these" and then asks to rephrase.
+        buttons.append({"title": "Something else", "payload": "/out_of_scope"})
         text = (
             f"Sorry, I'm not sure I understood. Did you mean {INTENT_MEANING[guesses[0]]}?"
             if guesses

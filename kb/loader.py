@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from kb.schema import Hall, Service
+from kb.search import ServiceIndex
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -45,6 +46,12 @@ class KnowledgeBase:
             for spoken in [service.id.replace("_", " "), *service.spoken_names]:
                 names.setdefault(_normalise(spoken), service.id)
         object.__setattr__(self, "_names", names)
+
+    def rank(self, text: str, top: int = 5) -> list[tuple[str, float]]:
+        """Services ranked by similarity to a free-form request (see kb.search)."""
+        if "_index" not in self.__dict__:
+            object.__setattr__(self, "_index", ServiceIndex(list(self.services.values())))
+        return self.__dict__["_index"].rank(text, top)
 
     def get(self, service_id: str | None) -> Service | None:
         return self.services.get(service_id) if service_id else None

@@ -88,11 +88,13 @@ def test_missing_fact_is_admitted_with_the_hotline(chat, kb):
 def test_low_confidence_goes_through_two_stage_fallback(chat, kb):
     c = chat()
     first = c.say("zxqv blorf wump")
-    assert any(b["payload"] == "/deny" for b in buttons(first)), "first stage offers choices"
-    second = c.text("/deny")
-    assert "other words" in second
-    third = c.text("plonk zib quax")
-    assert kb.hall.hotline in third
+    none_of_these = [b for b in buttons(first) if b["title"] == "Something else"]
+    assert none_of_these, "first stage offers the likely meanings and a way out"
+    assert any(x["kind"] == "fallback" for x in cards(first))
+    assert "other words" in c.text(none_of_these[0]["payload"]), "second stage asks to rephrase"
+    c.say("plonk zib quax")
+    gave_up = c.text("wibble frotz glorp")
+    assert kb.hall.hotline in gave_up and "help desk" in gave_up
     assert "welcome" in c.text("hello").lower(), "the conversation goes on after a fallback"
 
 
