@@ -15,6 +15,8 @@ warnings.filterwarnings("ignore", category=PendingDeprecationWarning)
 warnings.filterwarnings("ignore", message=r".*constrain_similarities.*")
 warnings.filterwarnings("ignore", module=r"tensorflow.*")
 warnings.filterwarnings("ignore", module=r"sqlalchemy.*")
+warnings.filterwarnings("ignore", module=r"matplotlib.*")
+warnings.filterwarnings("ignore", message=r".*deprecated - use.*")
 
 from rasa.__main__ import main  # noqa: E402
 

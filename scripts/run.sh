@@ -19,10 +19,9 @@ trap stop INT TERM EXIT
 "$ACTIONS_PY" -m rasa_sdk --actions actions --port "$LOBBY_ACTIONS_PORT" \
     >>"$LOBBY_VAR/log/actions.log" 2>&1 &
 pids+=($!)
-# shellcheck disable=SC2086
 "$RASA_PY" -m nlu.rasa_cli run --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml \
     --enable-api --auth-token "$TOKEN" --interface 127.0.0.1 --port "$LOBBY_RASA_PORT" \
-    --cors $LOBBY_CORS_ORIGINS --log-file "$LOBBY_VAR/log/rasa.log" \
+    --log-file "$LOBBY_VAR/log/rasa.log" \
     >>"$LOBBY_VAR/log/rasa.stdout.log" 2>&1 &
 pids+=($!)
 

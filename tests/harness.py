@@ -90,6 +90,7 @@ class DialogueServers:
     rasa_proc: subprocess.Popen | None = None
     actions_proc: subprocess.Popen | None = None
     rasa_startup_s: float = 0.0
+    cors_origins: str = "http://127.0.0.1:8080"
 
     @property
     def tracker_db(self) -> Path:
@@ -110,6 +111,7 @@ class DialogueServers:
                 "LOBBY_ACTION_ENDPOINT": f"http://127.0.0.1:{self.actions_port}/webhook",
                 "LOBBY_TRACKER_DB": str(self.tracker_db),
                 "LOBBY_ACTIONS_DB": str(self.actions_db),
+                "LOBBY_CORS_ORIGINS": self.cors_origins,
             }
         )
         if self.now:
@@ -132,8 +134,7 @@ class DialogueServers:
         self.rasa_proc = subprocess.Popen(
             [str(VENVS / "rasa" / "bin" / "python"), "-m", "nlu.rasa_cli", "run", "--model", str(self.model),
              "--endpoints", "endpoints.yml", "--credentials", "credentials.yml", "--enable-api",
-             "--auth-token", self.token, "--interface", "127.0.0.1", "--port", str(self.rasa_port),
-             "--cors", "http://127.0.0.1:8080"],
+             "--auth-token", self.token, "--interface", "127.0.0.1", "--port", str(self.rasa_port)],
             cwd=ROOT, env=self.env(), stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         self.rasa_startup_s = _wait(f"{self.rasa_url}/status?token={self.token}", self.rasa_proc, log, 240)

@@ -1,0 +1,90 @@
+"""Rasa input channels with Lobby Guide's fixes. Runs inside the Rasa environment.
+
+REST: Rasa 3.6 answers a JSON body that is not an object (e.g. `[]`) with a 500
+and a stack trace in the log; here it is a 400 that says what is wrong.
+
+socket.io: Rasa's own channel, with two fixes:
+
+* Rasa 3.6 builds its socket.io server with CORS handling switched off, so any
+  web page could talk to the guide over websockets. Here engine.io checks the
+  browser origin against LOBBY_CORS_ORIGINS (space-separated).
+* With session persistence on, Rasa 3.6 calls `sio.enter_room()` without
+  awaiting it; python-socketio 5.x (which Rasa 3.6.21 installs) made it a
+  coroutine, so the client never joins its session room and never receives a
+  reply. The session handler is replaced by one that awaits it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.rest import RestInput
+from rasa.core.channels.socketio import SocketIOInput
+from sanic import Blueprint
+from sanic.exceptions import InvalidUsage
+from sanic.request import Request
+
+logger = logging.getLogger(__name__)
+
+
+MAX_SENDER_LENGTH = 256
+
+
+class ValidatedRestInput(RestInput):
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    async def _extract_sender(self, req: Request) -> str | None:
+        body = req.json
+        if not isinstance(body, dict):
+            raise InvalidUsage("The body must be a JSON object with 'sender' and 'message'.")
+        sender, message, metadata = body.get("sender"), body.get("message"), body.get("metadata")
+        if sender is not None and (not isinstance(sender, str) or len(sender) > MAX_SENDER_LENGTH):
+            raise InvalidUsage(f"'sender' must be a string of at most {MAX_SENDER_LENGTH} characters.")
+        if message is not None and not isinstance(message, str):
+            raise InvalidUsage("'message' must be a string.")
+        if metadata is not None and not isinstance(metadata, dict):
+            raise InvalidUsage("'metadata' must be a JSON object.")
+        return sender
+
+
+def allowed_origins() -> list[str]:
+    return [o.rstrip("/") for o in os.environ.get("LOBBY_CORS_ORIGINS", "").split() if o]
+
+
+class OriginCheckedSocketIOInput(SocketIOInput):
+    @classmethod
+    def name(cls) -> str:
+        return "socketio"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        blueprint = super().blueprint(on_new_message)
+        origins = allowed_origins()
+        if self.sio is not None:
+            # An empty list would mean "no CORS handling" to engine.io; refuse every
+            # cross-origin page instead when nothing is configured.
+            self.sio.eio.cors_allowed_origins = origins or ["null-origin-not-allowed"]
+            self._register_session_handler()
+        logger.info("socket.io accepts connections from origins: %s", origins or "none (same-origin clients only)")
+        return blueprint
+
+    def _register_session_handler(self) -> None:
+        sio = self.sio
+        assert sio is not None
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: str, data: dict | None) -> None:
+            data = data if isinstance(data, dict) else {}
+            session_id = data.get("session_id") or uuid.uuid4().hex
+            if self.session_persistence:
+                joined = sio.enter_room(sid, session_id, namespace=self.namespace)
+                if inspect.isawaitable(joined):
+                    await joined
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
