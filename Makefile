@@ -30,7 +30,7 @@ bench-dialogue: train ## dialogue benchmark -> benchmarks/results/dialogue.json
 	@$(APP_PY) -m benchmarks.bench_dialogue
 
 bench-voice: setup ## voice benchmark -> benchmarks/results/voice.json
-	@nice -n 5 $(APP_PY) -m benchmarks.bench_voice
+	@nice -n 10 $(APP_PY) benchmarks/bench_voice.py
 
 clean: ## remove environments, trained models and local state (var/)
 	rm -rf .venv models/dialogue models/asr models/tts var .rasa

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 SAMPLE_RATE = 16_000
 BUNDLED_MODELS = ("base", "tiny.en")
 DEFAULT_MODEL = "base"
+MAX_NEW_TOKENS = 224  # prompt (<= ~100 tokens) + this must stay below Whisper's 448-token context
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,14 @@ class DecodeOptions:
     """
 
     beam_size: int = 1
-    temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    temperatures: tuple[float, ...] = (0.0, 0.4)  # one fallback: the full ladder cost up to 2 s, no accuracy
     no_speech_threshold: float = 0.6
     log_prob_threshold: float = -1.0
     compression_ratio_threshold: float = 2.4
     word_timestamps: bool = True
     vad_filter: bool = False  # the bridge's VAD already cut the utterance
     encoder_window: Literal["fit", "full"] = "fit"  # see _fit_frames
+    hallucination_guard: bool = True  # see drop_hallucinated_tail
     silence_dbfs: float = -45.0  # loudest 30 ms frame below this -> empty transcript, no decoding
 
 
@@ -196,17 +198,11 @@ class Recognizer:
         self.decode = decode or DecodeOptions()
         self.bias_mode: BiasMode = bias
         self.max_duration_s = max_duration_s
+        self._terms: list[str] = list(vocabulary or [])
+        self._preferred: list[str] = []
         if vocabulary is None and bias != "none":
-            vocabulary = knowledge_base_terms()
-        self._terms = list(vocabulary or [])
-        self._preferred = self._service_names() if vocabulary is None else []
+            self._terms, self._preferred = knowledge_base_terms()
         self._biasing: dict[str | None, Biasing] = {}
-
-    @staticmethod
-    def _service_names() -> list[str]:
-        from kb import load_knowledge_base
-
-        return [service.name for service in load_knowledge_base().services.values()]
 
     def _check_language(self, language: str | None) -> str | None:
         """"auto" (or None) detects; otherwise a Whisper language code the model knows."""
@@ -273,13 +269,19 @@ class Recognizer:
                 _window.frames = None
 
         kept = [s for s in segments if s.text.strip()]
-        text = " ".join(s.text.strip() for s in kept).strip()
-        words = tuple(
+        all_words = [
             WordTiming(w.word.strip(), round(w.start * 1000), round(w.end * 1000), round(float(w.probability), 4))
             for s in kept
             for w in (s.words or [])
             if w.word.strip()
-        )
+        ]
+        if options.word_timestamps and options.hallucination_guard:
+            words_list, dropped = drop_hallucinated_tail(all_words)
+            text = _join_words(words_list)
+        else:
+            words_list, dropped = all_words, []
+            text = " ".join(s.text.strip() for s in kept).strip()
+        words = tuple(words_list)
         weights = [max(s.end - s.start, 0.01) for s in kept]
         total = sum(weights) or 1.0
         avg_logprob = sum(s.avg_logprob * w for s, w in zip(kept, weights, strict=True)) / total if kept else 0.0
@@ -298,7 +300,11 @@ class Recognizer:
             elapsed_ms=_ms_since(started),
             no_speech_prob=round(no_speech, 4),
             avg_logprob=round(avg_logprob, 4),
-            details={"language_probability": round(float(info.language_probability), 4), "segments": len(kept)},
+            details={
+                "language_probability": round(float(info.language_probability), 4),
+                "segments": len(kept),
+                "dropped": [w.word for w in dropped],
+            },
         )
 
     def _decode(
@@ -319,12 +325,83 @@ class Recognizer:
             word_timestamps=options.word_timestamps,
             without_timestamps=not options.word_timestamps,
             vad_filter=options.vad_filter,
+            max_new_tokens=_max_new_tokens(len(samples) / SAMPLE_RATE),
         )
         return list(segments), info  # the generator decodes lazily: consume it while the lock is held
 
     async def atranscribe(self, audio: AudioInput, sample_rate: int | None = None, **kwargs: object) -> Transcript:
         """`transcribe` in a worker thread, so an asyncio server keeps serving while Whisper decodes."""
         return await asyncio.to_thread(self.transcribe, audio, sample_rate, **kwargs)  # type: ignore[arg-type]
+
+
+def _max_new_tokens(duration_s: float) -> int:
+    """Cap on generated tokens: fast speech is ~5 tokens/s, so a decoder looping on "." stops early."""
+    return min(MAX_NEW_TOKENS, int(12 * duration_s) + 20)
+
+
+_SENTENCE_END = (".", "?", "!", "。", "？", "！")
+_GUARD_MEAN_PROBABILITY = 0.5
+_GUARD_FIRST_PROBABILITY = 0.35
+
+
+def _join_words(words: Sequence[WordTiming]) -> str:
+    """Rebuild text from Whisper word pieces: "-stop" and "'s" attach to the word before them."""
+    text = ""
+    for word in words:
+        piece = word.word
+        if text and not piece.startswith(("-", "'", "’", ",", ".", "?", "!")) and not _is_cjk(piece[0]):
+            text += " "
+        text += piece
+    return text.strip()
+
+
+def _is_cjk(char: str) -> bool:
+    return "\u3000" <= char <= "\u9fff" or "\uff00" <= char <= "\uffef"
+
+
+def _key(words: Sequence[WordTiming]) -> tuple[str, ...]:
+    return tuple("".join(ch for ch in w.word.lower() if ch.isalnum()) for w in words)
+
+
+def drop_hallucinated_tail(words: Sequence[WordTiming]) -> tuple[list[WordTiming], list[WordTiming]]:
+    """Remove what Whisper adds after the speech ends; returns (kept, dropped).
+
+    On a clean end of utterance Whisper sometimes keeps talking: the sentence
+    again (with zero-length timestamps), or a stray "Thank you." / "Okay." /
+    "." that it made up. Measured on synthesised questions these tails have low
+    word probabilities (mostly < 0.1) while real last sentences score > 0.8,
+    so after the last full sentence a tail is dropped when its mean word
+    probability is below 0.5 or its first word's is below 0.35, and a sentence
+    that repeats the one before it is dropped outright.
+    """
+    kept = list(words)
+    dropped: list[WordTiming] = []
+    # 1. Consecutive repeated sentences ("Where do I ...? Where do I ...?").
+    sentences: list[list[WordTiming]] = [[]]
+    for word in kept:
+        sentences[-1].append(word)
+        if word.word.endswith(_SENTENCE_END):
+            sentences.append([])
+    result: list[list[WordTiming]] = []
+    for sentence in sentences:
+        if not sentence:
+            continue
+        if result and _key(sentence) == _key(result[-1]):
+            dropped += sentence
+            continue
+        result.append(sentence)
+    # 2. A low-probability tail after the last complete sentence.
+    while len(result) > 1:
+        tail = result[-1]
+        mean = sum(w.probability for w in tail) / len(tail)
+        if mean < _GUARD_MEAN_PROBABILITY or tail[0].probability < _GUARD_FIRST_PROBABILITY or not any(
+            ch.isalnum() for w in tail for ch in w.word
+        ):
+            dropped = tail + dropped
+            result.pop()
+        else:
+            break
+    return [w for sentence in result for w in sentence], dropped
 
 
 def _ms_since(started: float) -> int:

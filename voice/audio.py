@@ -106,8 +106,12 @@ def check_wav_structure(data: bytes) -> None:
             return
         elif not chunk_id.isascii() or not chunk_id.strip(b" ").isalnum():
             raise AudioFormatError(f"WAV is corrupt: unreadable chunk id {chunk_id!r} at byte {offset}")
+        elif body + size > len(data):
+            raise AudioFormatError(f"WAV is corrupt or truncated: chunk {chunk_id!r} runs past the end of the file")
         offset = body + size + (size & 1)
-    raise AudioFormatError("WAV has no 'data' chunk" if seen_fmt else "WAV has no 'fmt ' chunk")
+    if seen_fmt:
+        raise AudioFormatError("WAV is corrupt: no 'data' chunk")
+    raise AudioFormatError("WAV is truncated or corrupt: no 'fmt ' chunk")
 
 
 def _decode_container(data: bytes, origin: str) -> tuple[np.ndarray, int]:

@@ -8,20 +8,34 @@ names and aliases, so terms are chosen by how much they help: first one phrase
 for every word the tokenizer finds rare (split into several pieces), then the
 official service names, then the remaining aliases, until the token budget is
 spent.
+
+What the prompt costs and buys was measured on synthesised questions (see
+docs/voice.md): on pinyin-heavy questions WER fell from ~18 % to ~6 %, on plain
+English ones it stayed within noise, and decoding got ~100 ms slower. A longer
+prompt also makes Whisper more likely to invent a tail after the speech, which
+`voice.asr.drop_hallucinated_tail` removes.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+_LOG = logging.getLogger(__name__)
 BiasMode = Literal["prompt", "hotwords", "both", "none"]
 BIAS_MODES: tuple[str, ...] = ("prompt", "hotwords", "both", "none")
-DEFAULT_TOKEN_BUDGET = 150
+DEFAULT_TOKEN_BUDGET = 60  # measured: 150 made base ~60 % slower for no accuracy gain
 ZH_STYLE_PROMPT = "以下是普通话的句子。"  # makes Whisper write simplified characters
-_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_WORD = re.compile(r"[A-Za-z]+")
+_PINYIN_INITIALS = "zh ch sh b p m f d t n l g k h j q x r z c s y w".split()
+_PINYIN_FINALS = set(
+    "a o e i u ai ei ao ou an en ang eng ong er ia ie iao iu ian in iang ing iong ua uo uai ui uan un uang ue "
+    "ueng".split()
+)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -38,12 +52,21 @@ class Biasing:
         return Biasing(None, None, ())
 
 
-def knowledge_base_terms(extra: Iterable[str] = ()) -> list[str]:
-    """Hall name, service names and aliases from data/, names first, then `extra`."""
-    from kb import load_knowledge_base
+def knowledge_base_terms(extra: Iterable[str] = ()) -> tuple[list[str], list[str]]:
+    """(all terms, official service names) from data/: hall name, service names and aliases, then `extra`.
 
-    kb = load_knowledge_base()
-    return _dedupe([kb.hall.name, *kb.vocabulary(), *extra])
+    A knowledge base that fails to load is logged and gives no terms: the guide
+    should still hear citizens (unbiased) while staff fix a service file.
+    """
+    from kb import KnowledgeBaseError, load_knowledge_base
+
+    try:
+        kb = load_knowledge_base()
+    except (KnowledgeBaseError, OSError) as exc:
+        _LOG.error("speech recognition runs without domain biasing: %s", exc)
+        return _dedupe(extra), []
+    names = [service.name for service in kb.services.values()]
+    return _dedupe([kb.hall.name, *kb.vocabulary(), *extra]), names
 
 
 def _dedupe(terms: Iterable[str]) -> list[str]:
@@ -53,6 +76,34 @@ def _dedupe(terms: Iterable[str]) -> list[str]:
         if cleaned and cleaned.lower() not in seen:
             seen[cleaned.lower()] = cleaned
     return list(seen.values())
+
+
+@functools.lru_cache(maxsize=4096)
+def is_pinyin(word: str) -> bool:
+    """True for toneless pinyin such as "hukou" or "gongjijin" (and a few English words that look like it).
+
+    Pinyin service names are the words Whisper has almost never seen, so they
+    go first into the small prompt window.
+    """
+    word = word.lower()
+    if not word.isalpha() or len(word) < 4:
+        return False
+
+    def syllables(rest: str) -> bool:
+        if not rest:
+            return True
+        # A syllable without an initial ("an", "ou") only starts a word, and starts with a, e or o.
+        bare = [""] if rest == word and rest[0] in "aeo" else []
+        for initial in [*bare, *_PINYIN_INITIALS]:
+            if not rest.startswith(initial):
+                continue
+            for size in range(4, 0, -1):
+                final = rest[len(initial) : len(initial) + size]
+                if len(final) == size and final in _PINYIN_FINALS and syllables(rest[len(initial) + size :]):
+                    return True
+        return False
+
+    return syllables(word)
 
 
 def _approx_tokens(text: str) -> int:
@@ -74,17 +125,16 @@ def select_terms(
     terms = _dedupe(terms)
     preferred_keys = {p.lower() for p in preferred}
 
-    rare_words: dict[str, str] = {}  # rare word -> shortest term containing it
+    frequency: dict[str, int] = {}  # pinyin word -> number of terms using it
     for term in terms:
-        for word in _WORD.findall(term):
-            key = word.lower()
-            if len(key) >= 4 and count(" " + key) >= 3:
-                best = rare_words.get(key)
-                if best is None or len(term) < len(best):
-                    rare_words[key] = term
+        for word in {w.lower() for w in _WORD.findall(term)}:
+            if is_pinyin(word) and min(count(word), count(" " + word)) >= 2:  # "take" is one token: English
+                frequency[word] = frequency.get(word, 0) + 1
+    # Words named by many aliases ("hukou" in eight) matter most; ties keep knowledge-base order.
+    by_use = sorted(frequency, key=lambda w: -frequency[w])
 
     ordered = _dedupe(
-        [*rare_words.values(), *(t for t in terms if t.lower() in preferred_keys), *terms]
+        [*by_use, *(t for t in terms if t.lower() in preferred_keys), *terms]
     )
     chosen: list[str] = []
     used = 0
@@ -116,7 +166,8 @@ def build_biasing(
         zh_terms = [t for t in terms if _CJK.search(t)]
         chosen = select_terms(zh_terms, count_tokens, budget - 12, preferred) if mode != "none" else []
         prompt = ZH_STYLE_PROMPT + ("、".join(chosen) + "。" if chosen else "")
-        return Biasing(prompt, "、".join(chosen) or None if mode in ("hotwords", "both") else None, tuple(chosen))
+        hotwords = ("、".join(chosen) or None) if mode in ("hotwords", "both") else None
+        return Biasing(prompt, hotwords, tuple(chosen))
     if mode == "none":
         return Biasing.off()
     latin = [t for t in terms if not _CJK.search(t)]

@@ -66,7 +66,7 @@ _DASH = r"\s*(?:-|–|—|~|to)\s*"
 _TIME = r"(?P<{n}h>[01]?\d|2[0-3])[:：](?P<{n}m>[0-5]\d)"
 _RANGE_TIMES = re.compile(_TIME.format(n="a") + _DASH + _TIME.format(n="b"))
 _SINGLE_TIME = re.compile(r"(?<![\d:])" + _TIME.format(n="a") + r"(?![\d:])")
-_URL = re.compile(r"\b(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:gov|com|org|net|cn|edu|example)(?:\.[a-z]{2})?(?:/\S*)?\b")
+_URL = re.compile(r"\b(?:https?://|www\.)\S*[^\s.,;:!?)\]。，]|\b[\w-]+(?:\.[\w-]+)*\.(?:gov|com|org|net|cn|edu|example)(?:\.[a-z]{2})?(?:/\S*)?\b")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _ISO_DATE = re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b")
 _DAY_MONTH = re.compile(r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?P<mon>[A-Z][a-z]{2,8})\.?(?:,?\s+(?P<y>\d{4}))?\b")
@@ -82,8 +82,9 @@ _DIGIT_CONTEXT = re.compile(
 )
 _TICKET = re.compile(r"\b(?P<l>[A-Z])(?P<n>\d{3,})\b")
 _WINDOW = re.compile(r"\b(?P<l>[A-Z])(?P<n>\d{1,2})\b")
-_MONEY_PREFIX = re.compile(r"(?P<cur>¥|￥|\$|€|£|RMB|CNY)\s?(?P<amt>\d[\d,]*(?:\.\d{1,2})?)")
-_MONEY_SUFFIX = re.compile(r"\b(?P<amt>\d[\d,]*(?:\.\d{1,2})?)\s?(?P<cur>RMB|CNY|yuan|元|块)(?![A-Za-z])")
+_AMOUNT = r"(?P<amt>\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?)"  # "1,200.50" but not "30," in "¥30, and"
+_MONEY_PREFIX = re.compile(r"(?P<cur>¥|￥|\$|€|£|RMB|CNY)\s?" + _AMOUNT)
+_MONEY_SUFFIX = re.compile(r"\b" + _AMOUNT + r"\s?(?P<cur>RMB|CNY|yuan|元|块)(?![A-Za-z])")
 _CURRENCY_NAMES = {"¥": "yuan", "￥": "yuan", "RMB": "yuan", "CNY": "yuan", "yuan": "yuan", "元": "yuan", "块": "yuan",
                    "$": "dollars", "€": "euros", "£": "pounds"}
 _ORDINAL = re.compile(r"\b(?P<n>\d+)(?:st|nd|rd|th)\b")
@@ -236,7 +237,7 @@ def _sentences_from_lines(text: str) -> str:
         if not line:
             continue
         if line[-1] not in ".!?:;,。！？":
-            line += "."
+            line += "。" if "\u4e00" <= line[-1] <= "\u9fff" else "."
         joined.append(line)
     return " ".join(joined)
 

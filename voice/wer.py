@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from voice.normalize import normalize_for_speech
+from voice.normalize import SPELLED_ACRONYMS, normalize_for_speech
 
 # Spelling variants that are the same word to a listener (keys are folded into values).
 _VARIANTS = {
@@ -32,7 +32,11 @@ _CONTRACTIONS = {"what's": "what is", "where's": "where is", "it's": "it is", "i
                  "don't": "do not", "i'd": "i would", "i've": "i have", "that's": "that is", "there's": "there is"}
 
 
+_ACRONYMS = {acronym.lower(): " ".join(acronym.lower()) for acronym in SPELLED_ACRONYMS}
+
+
 def words_for_scoring(text: str) -> list[str]:
+    text = re.sub(r"\b([A-Za-z])(\d{1,2})\b", r"\1 \2", text)  # "c5" as Whisper writes "window C five"
     spoken = normalize_for_speech(text).lower()
     spoken = spoken.replace("a.m.", "am").replace("p.m.", "pm").replace("a.m", "am").replace("p.m", "pm")
     spoken = re.sub(r"[‘’`]", "'", spoken)
@@ -41,7 +45,7 @@ def words_for_scoring(text: str) -> list[str]:
     for token in tokens:
         token = token.strip("'")
         token = _VARIANTS.get(token, token)
-        out += _CONTRACTIONS.get(token, token).split()
+        out += _ACRONYMS.get(token, _CONTRACTIONS.get(token, token)).split()
     return [t for t in out if t]
 
 

@@ -77,12 +77,8 @@ class EspeakEngine(TTSEngine):
             if event.phoneme:
                 span = spans.setdefault(event.text_position, [event.sample, end])
                 span[1] = max(span[1], min(end, total))
-        words = []
-        previous_end = 0
+        located: list[tuple[int, int, list[int] | None]] = []  # (written c0, c1, sample span)
         for index, event in enumerate(word_events):
-            span = spans.get(event.text_position)
-            if span is None:
-                continue
             begin = event.text_position - 1
             stop = word_events[index + 1].text_position - 1 if index + 1 < len(word_events) else len(spoken)
             c0, c1 = _trim(spoken, begin, stop)
@@ -90,20 +86,73 @@ class EspeakEngine(TTSEngine):
                 continue
             if mapping is not None:
                 c0, c1 = mapping(c0), mapping(c1 - 1) + 1
-            start_sample = max(span[0], previous_end)
-            end_sample = max(span[1], start_sample)
-            previous_end = end_sample
-            words.append([sentence[c0:c1], start_sample, end_sample, c0, c1])
-        merged: list[tuple[str, int, int, int, int]] = []
-        for word in words:  # a respelled word espeak split in two ("hoo-koh") is one written word
-            if merged and word[3] < merged[-1][4]:
-                last = merged[-1]
-                end_char = max(last[4], word[4])
-                merged[-1] = (sentence[last[3] : end_char], last[1], word[2], last[3], end_char)
-            else:
-                merged.append(tuple(word))  # type: ignore[arg-type]
+            located.append((c0, c1, spans.get(event.text_position)))
+        merged = _words_from_events(sentence, located)
         return speech_from_units(result.audio, self.sample_rate, sentence, units, merged, self.name,
                                  self.voice_for(language), language)
+
+
+def _words_from_events(
+    sentence: str, located: list[tuple[int, int, list[int] | None]]
+) -> list[tuple[str, int, int, int, int]]:
+    """One timed word per written word.
+
+    espeak's word events do not map one-to-one onto written words: "I-D" and a
+    respelled "hoo-koh" come as two events, and in "on the" all sounds are
+    filed under "on". Events inside one written word are merged; a written word
+    that got no sounds of its own shares the previous word's time. Chinese has
+    no spaces, so there espeak's own word split is kept.
+    """
+    tokens = word_tokens(sentence)
+    groups: dict[int, list] = {}  # token index -> [c0, c1, span]
+    order: list[int] = []
+    for c0, c1, span in located:
+        index = next((i for i, (_, t0, t1) in enumerate(tokens) if t0 <= c0 < t1), None)
+        if index is None:
+            continue
+        if _has_cjk(tokens[index][0]):
+            key = -(len(order) + 1)  # keep espeak's word split
+            groups[key] = [c0, c1, span]
+            order.append(key)
+            continue
+        if index not in groups:
+            t0, t1 = tokens[index][1], tokens[index][2]
+            groups[index] = [t0, t1, None]
+            order.append(index)
+        if span is not None:
+            current = groups[index][2]
+            groups[index][2] = list(span) if current is None else [min(current[0], span[0]), max(current[1], span[1])]
+    for index, (_, t0, t1) in enumerate(tokens):  # written words espeak gave no event at all
+        if index not in groups and not _has_cjk(tokens[index][0]):
+            groups[index] = [t0, t1, None]
+            order.append(index)
+    order.sort(key=lambda key: groups[key][0])
+
+    words: list[list] = []
+    for key in order:
+        c0, c1, span = groups[key]
+        if span is None:
+            if words:  # share the previous word's time, split by length
+                previous = words[-1]
+                share = (previous[2] - previous[1]) * (c1 - c0) // max(1, (previous[4] - previous[3]) + (c1 - c0))
+                middle = previous[2] - share
+                previous[2] = middle
+                span = [middle, middle + share]
+            else:
+                span = [0, 0]
+        words.append([sentence[c0:c1], span[0], span[1], c0, c1])
+    previous_end = 0
+    out = []
+    for word, start, end, c0, c1 in words:
+        start = max(start, previous_end)
+        end = max(end, start)
+        previous_end = end
+        out.append((word, start, end, c0, c1))
+    return out
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u3000" <= ch <= "\u9fff" for ch in text)
 
 
 def _trim(text: str, begin: int, stop: int) -> tuple[int, int]:

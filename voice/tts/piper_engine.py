@@ -12,6 +12,7 @@ word said alone and in context).
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import logging
@@ -47,15 +48,12 @@ class PiperEngine(TTSEngine):
 
     name = "piper"
 
-    def __init__(self, voice: str | Path = DEFAULT_VOICE, volume: float = 0.9):
+    def __init__(self, voice: str | Path = DEFAULT_VOICE, volume: float = 0.9, threads: int = 1):
         super().__init__()
         model_path = self._resolve(voice)
-        config_path = Path(f"{model_path}.json")
-        from piper import PiperVoice  # heavy import (onnxruntime) only when the engine is used
-
         try:
-            self._voice = PiperVoice.load(model_path, config_path=config_path, include_alignments=True)
-        except Exception as exc:  # onnxruntime raises its own types for damaged models
+            self._voice = _load_voice(model_path, threads)
+        except Exception as exc:  # onnx/onnxruntime raise their own types for damaged models
             raise SynthesisError(f"cannot load Piper voice {model_path}: {exc}") from exc
         self.voice = model_path.name.removesuffix(".onnx")
         self.sample_rate = int(self._voice.config.sample_rate)
@@ -168,6 +166,38 @@ class PiperEngine(TTSEngine):
             result.append((word, start, end, c0, c1))
             previous_end = end
         return result
+
+
+def _load_voice(model_path: Path, threads: int):
+    """PiperVoice.load with alignments, but with our own onnxruntime thread settings.
+
+    Piper's loader leaves onnxruntime to pick its thread count (2 here, with
+    spinning workers). On a 2-core kiosk that also runs Whisper and the dialogue
+    server, one thread measured steadier: a first clause took 110-170 ms with one
+    thread while another process kept a core busy, against 70 ms or 200-650 ms
+    (bimodal) with two. Sentences after the first are synthesised while the
+    first plays, so their extra time is hidden. The
+    model is patched in memory to expose per-phoneme sample counts (the
+    `w_ceil` tensor), exactly as `PiperVoice.load(include_alignments=True)` does.
+    """
+    import json
+
+    import onnx
+    import onnxruntime
+    from piper import PiperVoice
+    from piper.config import PiperConfig
+    from piper.patch_voice_with_alignment import add_alignment_output
+
+    model = onnx.load(str(model_path))
+    with contextlib.suppress(ValueError):  # ValueError: already patched on disk
+        add_alignment_output(model)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    session = onnxruntime.InferenceSession(model.SerializeToString(), sess_options=options,
+                                           providers=["CPUExecutionProvider"])
+    config = PiperConfig.from_dict(json.loads(Path(f"{model_path}.json").read_text(encoding="utf-8")))
+    return PiperVoice(config=config, session=session)
 
 
 def _fill_unmatched(spans: list[list[int] | None], n_sounds: int) -> None:
