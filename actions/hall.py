@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import kiosk_id, now, send
 from actions.knowledge import knowledge_base
-from actions.replies import POPULAR, Reply, hotline_sentence, kiosk_for
+from actions.replies import POPULAR, Reply, hotline_sentence, kiosk_for, service_reply
 from actions.store import Store
 from kb import KnowledgeBase
 from kb.directions import directions_to
@@ -245,14 +246,26 @@ class ActionHumanHandoff(Action):
 
 
 class ActionOutOfScope(Action):
+    """Refuse politely, unless the message names a service the knowledge base holds.
+
+    The language model can mistake a short, unusual name ("HPF withdrawal") for
+    small talk; refusing a service the hall offers would be the worse error.
+    """
+
     def name(self) -> str:
         return "action_out_of_scope"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         kb = knowledge_base()
+        text = tracker.latest_message.get("text") or ""
+        named = kb.find_in_text(text) if not text.startswith("/") else []
+        if named:
+            send(dispatcher, service_reply(kb, kb.services[named[0]], "summary", kiosk_id(tracker)))
+            return [SlotSet("service", named[0])]
+        hotline = hotline_sentence(kb)
         text = (
             "Sorry, that's not something I can help with here. I can guide you through the services of this hall; "
-            f"for anything else, {hotline_sentence(kb)[0].lower()}{hotline_sentence(kb)[1:]}"
+            f"for anything else, {hotline[0].lower()}{hotline[1:]}"
         )
         send(dispatcher, Reply(text, {"kind": "hall", "topic": "out_of_scope", "fields": {"hotline": kb.hall.hotline}}))
         return []
