@@ -20,10 +20,11 @@ def _require_models() -> None:
 
 @pytest.fixture(scope="session")
 def piper():
+    """The Piper voice with sampling noise off, so every run hears the same audio."""
     _require_models()
-    from voice.tts import create_engine
+    from voice.tts.piper_engine import PiperEngine
 
-    return create_engine("piper")
+    return PiperEngine(variation=0.0)
 
 
 @pytest.fixture(scope="session")

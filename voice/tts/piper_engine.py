@@ -48,7 +48,12 @@ class PiperEngine(TTSEngine):
 
     name = "piper"
 
-    def __init__(self, voice: str | Path = DEFAULT_VOICE, volume: float = 0.9, threads: int = 1):
+    def __init__(
+        self, voice: str | Path = DEFAULT_VOICE, volume: float = 0.9, threads: int = 1, variation: float = 1.0
+    ):
+        """`variation` scales Piper's sampling noise: 1 is the voice's natural default,
+        0 makes synthesis deterministic (same text, same samples), which tests and
+        benchmarks that must not flake rely on."""
         super().__init__()
         model_path = self._resolve(voice)
         try:
@@ -62,6 +67,8 @@ class PiperEngine(TTSEngine):
         self.languages = (self.default_language,)
         self._volume = volume
         self._base_length_scale = float(self._voice.config.length_scale)
+        self._noise_scale = float(self._voice.config.noise_scale) * variation
+        self._noise_w_scale = float(self._voice.config.noise_w_scale) * variation
 
     @staticmethod
     def _resolve(voice: str | Path) -> Path:
@@ -95,7 +102,12 @@ class PiperEngine(TTSEngine):
             replacement = respell(word)
             if replacement != word:
                 spoken = spoken[:start] + replacement + spoken[end:]
-        config = SynthesisConfig(length_scale=self._base_length_scale / rate, volume=self._volume)
+        config = SynthesisConfig(
+            length_scale=self._base_length_scale / rate,
+            noise_scale=self._noise_scale,
+            noise_w_scale=self._noise_w_scale,
+            volume=self._volume,
+        )
         try:
             chunks = list(self._voice.synthesize(spoken, syn_config=config, include_alignments=True))
         except Exception as exc:
