@@ -167,7 +167,12 @@ def write_doc(r: dict) -> None:
     section = (
         "<!-- dialogue:begin -->\n## Dialogue core (`make bench-dialogue`)\n\n"
         f"Measured {r['measured_at']} on this {r['machine']['cpus']}-core machine; raw numbers in "
-        "`benchmarks/results/dialogue.json`.\n\n" + table + "\n<!-- dialogue:end -->"
+        "`benchmarks/results/dialogue.json`.\n\n" + table + "\n\n"
+        "Turns are REST webhook round trips including the action server, in scripted 13-turn visits (a new "
+        "conversation after each, as at a kiosk). Concurrent turns queue on Rasa's single Sanic worker and the "
+        "two CPU cores; more throughput needs more workers or instances, which needs the Redis lock store "
+        "(docs/ARCHITECTURE.md, Scaling out). Training time is from scratch with an empty Rasa cache; a "
+        "retraining where only some inputs changed reuses cached components.\n<!-- dialogue:end -->"
     )
     text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
     if "<!-- dialogue:begin -->" in text:
