@@ -1,0 +1,1 @@
+"""Avatar bridge: the kiosk websocket that runs the turn pipeline (Pipecat) and drives the avatar."""

@@ -1,0 +1,71 @@
+"""Protocol v1: the JSON Schemas in `schemas/`, validation, and message builders.
+
+Every JSON text frame is one object with a `type`; binary frames are PCM16
+mono audio (client: 16 kHz between `audio_start` and `audio_end` or in
+hands-free mode; server: the voice's rate, announced in `session`).
+See docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+VERSION = "1"
+SCHEMA_DIR = Path(__file__).parent / "schemas"
+CLIENT_TYPES = ("hello", "text", "audio_start", "audio_end", "button", "interrupt", "playback", "reset", "ping")
+SERVER_TYPES = ("session", "state", "transcript", "bot_message", "speech", "gesture", "emotion", "speech_end",
+                "metrics", "error", "pong")
+GESTURES = ("wave", "nod", "shake", "point_left", "point_right", "point_forward", "count", "open_palms", "think",
+            "apologetic", "thumbs_up", "listen", "idle")
+INPUT_SAMPLE_RATE = 16000
+
+
+class ProtocolError(Exception):
+    """A client mistake with a stable code; becomes an `error` message, the session carries on."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@functools.cache
+def validator(message_type: str) -> Draft202012Validator:
+    schema = json.loads((SCHEMA_DIR / f"{message_type}.json").read_text())
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def validate(message: Any, types: tuple[str, ...] = CLIENT_TYPES) -> dict:
+    """Check one decoded message against its schema; raises ProtocolError."""
+    if not isinstance(message, dict):
+        raise ProtocolError("schema_violation", "a message must be a JSON object")
+    kind = message.get("type")
+    if kind not in types:
+        raise ProtocolError("unknown_type", f"unknown message type {kind!r}")
+    error = next(iter(sorted(validator(kind).iter_errors(message), key=lambda e: list(e.path))), None)
+    if error is not None:
+        where = "/".join(str(p) for p in error.path) or "(message)"
+        raise ProtocolError("schema_violation", f"{kind}: {where}: {error.message}")
+    return message
+
+
+def decode(text: str) -> dict:
+    try:
+        message = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError("bad_json", f"not valid JSON: {exc}") from None
+    return validate(message)
+
+
+def error(code: str, message: str) -> dict:
+    return {"type": "error", "code": code, "message": message}
+
+
+def state(name: str) -> dict:
+    return {"type": "state", "state": name}

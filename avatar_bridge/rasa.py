@@ -1,0 +1,127 @@
+"""The dialogue core in the pipeline: transcripts and typed text -> Rasa REST -> a BotReplyFrame.
+
+Replaces the LLM of a usual Pipecat bot. The sender id is the session id, and
+the kiosk id, channel and language go in the message metadata, so the dialogue
+core gives kiosk-relative directions. Rasa down or slow: retries with back-off,
+then a spoken apology and an `error` message; the session carries on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+import httpx
+from pipecat.frames.frames import (
+    Frame,
+    OutputTransportMessageFrame,
+    OutputTransportMessageUrgentFrame,
+    TranscriptionFrame,
+)
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+
+from avatar_bridge import protocol
+from avatar_bridge.frames import BotReplyFrame
+from avatar_bridge.state import SessionState, new_id
+
+_LOG = logging.getLogger(__name__)
+APOLOGY = ("Sorry, I can't look that up right now. Please ask at the help desk on floor 1, "
+           "or try again in a moment.")
+
+
+class DialogueUnavailable(Exception):
+    pass
+
+
+@dataclass
+class RasaClient:
+    url: str
+    timeout_s: float = 10.0
+    retries: int = 2
+    backoff_s: float = 0.3
+
+    def __post_init__(self) -> None:
+        self._client = httpx.AsyncClient(timeout=self.timeout_s)
+
+    async def send(self, sender: str, message: str, metadata: dict) -> list[dict]:
+        body = {"sender": sender, "message": message, "metadata": metadata, "input_channel": "kiosk"}
+        last: Exception | None = None
+        for attempt in range(self.retries + 1):
+            if attempt:
+                await asyncio.sleep(self.backoff_s * 2 ** (attempt - 1))
+            try:
+                r = await self._client.post(f"{self.url.rstrip('/')}/webhooks/rest/webhook", json=body)
+                if r.status_code < 500:
+                    r.raise_for_status()
+                    return r.json()
+                last = httpx.HTTPStatusError(f"HTTP {r.status_code}", request=r.request, response=r)
+            except (httpx.HTTPError, ValueError) as exc:
+                last = exc
+            _LOG.warning("dialogue core attempt %d failed: %s", attempt + 1, last)
+        raise DialogueUnavailable(str(last))
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+def reply_from_messages(messages: list[dict]) -> tuple[str, list[dict], list[dict]]:
+    texts = [m["text"] for m in messages if m.get("text")]
+    buttons = [{"title": b.get("title", ""), "payload": b.get("payload", "")} for m in messages
+               for b in m.get("buttons") or []]
+    cards = [m["custom"]["data"] for m in messages if isinstance(m.get("custom"), dict)
+             and isinstance(m["custom"].get("data"), dict)]
+    return " ".join(texts), buttons, cards
+
+
+class RasaProcessor(FrameProcessor):
+    def __init__(self, client: RasaClient, state: SessionState, **kwargs):
+        super().__init__(**kwargs)
+        self.client = client
+        self.state = state
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection):
+        await super().process_frame(frame, direction)
+        if isinstance(frame, TranscriptionFrame) and direction == FrameDirection.DOWNSTREAM:
+            await self._turn(frame)
+        else:
+            await self.push_frame(frame, direction)
+
+    async def _urgent(self, message: dict) -> None:
+        await self.push_frame(OutputTransportMessageUrgentFrame(message=message))
+
+    async def _turn(self, frame: TranscriptionFrame) -> None:
+        started = time.perf_counter()
+        stages: dict = {}
+        transcript = frame.result if hasattr(frame.result, "elapsed_ms") else None
+        if transcript is not None:
+            stages["asr_ms"] = transcript.elapsed_ms
+            await self._urgent({"type": "transcript", "kind": "final", "text": frame.text,
+                                "confidence": transcript.confidence})
+        text = frame.text.strip()
+        if not text:
+            await self._urgent(protocol.state("idle"))
+            return
+        await self._urgent(protocol.state("thinking"))
+        await self._urgent({"type": "gesture", "utterance_id": None, "name": "think", "at_ms": 0,
+                            "duration_ms": 0, "target": None})
+        self.state.turns += 1
+        metadata = {"kiosk_id": self.state.kiosk_id, "channel": "kiosk", "language": self.state.language}
+        try:
+            messages = await self.client.send(self.state.session_id, text, metadata)
+            reply, buttons, cards = reply_from_messages(messages)
+        except DialogueUnavailable as exc:
+            _LOG.error("dialogue core unavailable: %s", exc)
+            await self._urgent(protocol.error("dialogue_unavailable", "the dialogue service is not answering"))
+            reply, buttons, cards = APOLOGY, [], [{"kind": "fallback", "topic": "unavailable", "fields": {}}]
+        stages["dialogue_ms"] = round((time.perf_counter() - started) * 1000)
+        _LOG.info("session %s turn %d: %r -> %r (%d ms)", self.state.session_id, self.state.turns, text, reply,
+                  stages["dialogue_ms"])
+        utterance = new_id()
+        await self.push_frame(OutputTransportMessageFrame(message={
+            "type": "bot_message", "utterance_id": utterance, "text": reply, "buttons": buttons,
+            "card": cards[0] if cards else None, "cards": cards}))
+        turn_started = started - (transcript.elapsed_ms / 1000 if transcript is not None else 0)
+        await self.push_frame(BotReplyFrame(utterance_id=utterance, text=reply, buttons=buttons, cards=cards,
+                                            stages=stages, turn_started=turn_started))

@@ -1,0 +1,105 @@
+"""Pipecat FrameSerializer for protocol v1: JSON text frames for control, binary frames for PCM16 audio.
+
+Incoming text is decoded and validated here; anything wrong becomes an internal
+`_error` message that the session controller reports, so one bad frame never
+ends a session. Binary audio is only accepted after `hello` and inside
+`audio_start`/`audio_end` (or in hands-free mode).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from pipecat.frames.frames import (
+    Frame,
+    InputAudioRawFrame,
+    InputTransportMessageFrame,
+    InterruptionFrame,
+    OutputAudioRawFrame,
+    OutputTransportMessageFrame,
+    OutputTransportMessageUrgentFrame,
+)
+from pipecat.serializers.base_serializer import FrameSerializer
+
+from avatar_bridge import protocol
+from avatar_bridge.frames import AudioEndMarkerFrame
+from avatar_bridge.protocol import INPUT_SAMPLE_RATE, ProtocolError
+from avatar_bridge.state import SessionState
+
+_LOG = logging.getLogger(__name__)
+MAX_TEXT_FRAME = 16 * 1024
+MAX_AUDIO_FRAME = 64 * 1024  # 2 s of 16 kHz PCM16 per frame; clients send 20-100 ms
+
+
+class KioskSerializer(FrameSerializer):
+    def __init__(self, state: SessionState, max_audio_frame: int = MAX_AUDIO_FRAME):
+        super().__init__()
+        self.state = state
+        self.max_audio_frame = max_audio_frame
+
+    # --- server -> client ---------------------------------------------------------------
+    async def serialize(self, frame: Frame) -> str | bytes | None:
+        if isinstance(frame, OutputAudioRawFrame):
+            return bytes(frame.audio)
+        if isinstance(frame, (OutputTransportMessageFrame, OutputTransportMessageUrgentFrame)):
+            message = frame.message
+            kind = message.get("type")
+            if kind == "speech":
+                self.state.open_utterance = message["utterance_id"]
+            elif kind == "speech_end":
+                if self.state.open_utterance != message["utterance_id"] and message["interrupted"]:
+                    return None  # already ended
+                self.state.open_utterance = None
+            return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+        if isinstance(frame, InterruptionFrame) and self.state.open_utterance:
+            # The transport has just dropped the queued audio: tell the client this utterance is over.
+            utterance, self.state.open_utterance = self.state.open_utterance, None
+            return json.dumps({"type": "speech_end", "utterance_id": utterance, "interrupted": True})
+        return None
+
+    # --- client -> server ---------------------------------------------------------------
+    async def deserialize(self, data: str | bytes) -> Frame | None:
+        try:
+            if isinstance(data, bytes):
+                return self._audio(data)
+            return self._control(data)
+        except ProtocolError as exc:
+            _LOG.warning("session %s: %s: %s", self.state.session_id, exc.code, exc.message)
+            return InputTransportMessageFrame(message={"type": "_error", "code": exc.code, "message": exc.message})
+
+    def _audio(self, data: bytes) -> Frame:
+        if not self.state.hello:
+            raise ProtocolError("not_ready", "send hello before audio")
+        if not (self.state.audio_open or self.state.hands_free):
+            raise ProtocolError("audio_not_started", "binary audio outside audio_start/audio_end")
+        if len(data) > self.max_audio_frame:
+            raise ProtocolError("audio_too_large", f"audio frame of {len(data)} bytes; limit {self.max_audio_frame}")
+        if len(data) % 2:
+            raise ProtocolError("bad_audio", "PCM16 frames must have an even number of bytes")
+        if not data:
+            raise ProtocolError("bad_audio", "empty audio frame")
+        return InputAudioRawFrame(audio=data, sample_rate=INPUT_SAMPLE_RATE, num_channels=1)
+
+    def _control(self, text: str) -> Frame | None:
+        if len(text) > MAX_TEXT_FRAME:
+            raise ProtocolError("message_too_large", f"text frame of {len(text)} characters; limit {MAX_TEXT_FRAME}")
+        message = protocol.decode(text)
+        kind = message["type"]
+        if kind not in ("hello", "ping") and not self.state.hello:
+            raise ProtocolError("not_ready", f"send hello before {kind}")
+        if kind == "hello":  # optimistic: the controller checks the token and may close the session
+            self.state.hello = True
+            self.state.hands_free = message.get("mode") == "hands_free"
+        elif kind == "audio_start":
+            if message["sample_rate"] != INPUT_SAMPLE_RATE:
+                raise ProtocolError("bad_sample_rate",
+                                    f"sample_rate {message['sample_rate']} not supported; send {INPUT_SAMPLE_RATE} Hz")
+            self.state.audio_open = True
+        elif kind == "audio_end":
+            if not self.state.audio_open:
+                raise ProtocolError("audio_not_started", "audio_end without audio_start")
+            self.state.audio_open = False
+            # Travels on the audio path so it arrives after the audio it closes (one silent sample).
+            return AudioEndMarkerFrame(audio=b"\x00\x00", sample_rate=INPUT_SAMPLE_RATE, num_channels=1)
+        return InputTransportMessageFrame(message=message)

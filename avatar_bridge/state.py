@@ -1,0 +1,36 @@
+"""What one connection's processors share: who is at the kiosk and whether the avatar is talking."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+@dataclass
+class SessionState:
+    session_id: str = field(default_factory=new_id)
+    kiosk_id: str | None = None
+    language: str = "en"
+    hello: bool = False  # a valid hello arrived (token checked)
+    hands_free: bool = False
+    audio_open: bool = False  # between audio_start and audio_end
+    replying: bool = False  # the synthesiser is working on a reply
+    open_utterance: str | None = None  # a `speech` went out and its `speech_end` not yet
+    client_playing: set[str] = field(default_factory=set)  # utterances the client reported as playing
+    last_activity: float = field(default_factory=time.monotonic)
+    turns: int = 0
+
+    @property
+    def speaking(self) -> bool:
+        return self.replying or self.open_utterance is not None or bool(self.client_playing)
+
+    def renew(self) -> None:
+        """A new citizen: a new conversation id for the dialogue core."""
+        self.session_id = new_id()
+        self.client_playing.clear()
+        self.turns = 0

@@ -1,0 +1,118 @@
+"""Speech for the avatar: BotReplyFrame -> `emotion`, `gesture`, `speech` + binary audio, `speech_end`, `metrics`.
+
+A Pipecat FrameProcessor around voice.streaming (sentence-by-sentence Piper with
+phoneme/viseme and word timings). Pipecat's TTSService is not used because it
+splits raw text into sentences before our normaliser runs ("No. 3", "9:00-17:00")
+and its audio contexts carry no per-sentence timeline. Each sentence goes out as
+a `speech` message followed by its audio frames; the output transport keeps
+them in order and paces the audio. An InterruptionFrame cancels synthesis
+(Pipecat cancels this processor's task; the stream's producer goes with it).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+from pipecat.frames.frames import (
+    Frame,
+    InterruptionFrame,
+    OutputTransportMessageFrame,
+    OutputTransportMessageUrgentFrame,
+    TTSAudioRawFrame,
+)
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+
+from avatar_bridge import gestures, protocol
+from avatar_bridge.frames import BotReplyFrame
+from avatar_bridge.state import SessionState
+from voice.streaming import SpeechChunk, stream_speech
+from voice.tts.base import TTSEngine
+
+_LOG = logging.getLogger(__name__)
+
+
+def padded_pcm(chunk: SpeechChunk, packet_bytes: int) -> bytes:
+    """PCM16 padded with silence to whole transport packets, so no packet straddles two `speech` messages."""
+    audio = np.ascontiguousarray(chunk.audio, dtype=np.int16).tobytes()
+    return audio + bytes(-len(audio) % packet_bytes) if packet_bytes else audio
+
+
+def speech_message(utterance_id: str, seq: int, chunk: SpeechChunk, offset_ms: int, duration_ms: int) -> dict:
+    off = offset_ms
+    return {
+        "type": "speech", "utterance_id": utterance_id, "seq": seq, "sample_rate": chunk.sample_rate,
+        "offset_ms": off, "duration_ms": duration_ms, "text": chunk.text,
+        "visemes": [{"t_ms": off + v.start_ms, "dur_ms": v.duration_ms, "viseme": v.viseme} for v in chunk.visemes],
+        "words": [{"t_ms": off + w.start_ms, "dur_ms": w.duration_ms, "word": w.word} for w in chunk.words],
+    }
+
+
+class SpeechSynthesizer(FrameProcessor):
+    def __init__(self, engine: TTSEngine, state: SessionState, rate: float = 1.0, on_turn=None,
+                 packet_bytes: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.packet_bytes = packet_bytes  # the output transport's audio packet size
+        self.engine = engine
+        self.state = state
+        self.rate = rate
+        self.on_turn = on_turn  # callback(stages) for the Prometheus metrics
+        self._stream = None
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection):
+        await super().process_frame(frame, direction)
+        if isinstance(frame, InterruptionFrame):
+            if self._stream is not None:
+                self._stream.cancel()
+                self._stream = None
+            self.state.replying = False
+            await self.push_frame(frame, direction)
+        elif isinstance(frame, BotReplyFrame):
+            await self._speak(frame)
+        else:
+            await self.push_frame(frame, direction)
+
+    async def _msg(self, message: dict) -> None:
+        await self.push_frame(OutputTransportMessageFrame(message=message))
+
+    async def _speak(self, reply: BotReplyFrame) -> None:
+        uid = reply.utterance_id
+        plan = gestures.plan(reply.cards, reply.text)
+        timeline = gestures.GestureTimeline(plan.cues)
+        stages = dict(reply.stages)
+        self.state.replying = True
+        await self._msg({"type": "emotion", "utterance_id": uid, "name": plan.emotion[0],
+                         "intensity": plan.emotion[1]})
+        seq = 0
+        offset_ms = 0  # where this chunk starts in the audio actually sent (padding included)
+        try:
+            self._stream = stream = stream_speech(self.engine, reply.text, rate=self.rate, language=self.state.language)
+            async for chunk in stream:
+                if seq == 0:
+                    stages["tts_first_ms"] = chunk.synthesis_ms
+                    stages["first_speech_ms"] = round((time.perf_counter() - reply.turn_started) * 1000)
+                    await self.push_frame(OutputTransportMessageUrgentFrame(message=protocol.state("speaking")))
+                audio = padded_pcm(chunk, self.packet_bytes)
+                duration_ms = round(len(audio) / 2 * 1000 / chunk.sample_rate)
+                words = [(offset_ms + w.start_ms, w.duration_ms, w.word) for w in chunk.words]
+                for cue in timeline.place(words, offset_ms, chunk.is_last):
+                    await self._msg({"type": "gesture", "utterance_id": uid} | cue)
+                await self._msg(speech_message(uid, seq, chunk, offset_ms, duration_ms))
+                offset_ms += duration_ms
+                await self.push_frame(TTSAudioRawFrame(audio=audio, sample_rate=chunk.sample_rate, num_channels=1))
+                seq += 1
+        except Exception as exc:
+            _LOG.exception("synthesis failed")
+            await self.push_frame(OutputTransportMessageUrgentFrame(
+                message=protocol.error("tts_failed", f"speech synthesis failed: {exc}")))
+        finally:
+            self._stream = None
+            self.state.replying = False
+        stages["total_ms"] = round((time.perf_counter() - reply.turn_started) * 1000)
+        if seq:
+            await self._msg({"type": "speech_end", "utterance_id": uid, "interrupted": False})
+        await self._msg({"type": "metrics", "utterance_id": uid, "stages": stages})
+        await self._msg(protocol.state("idle"))
+        if self.on_turn:
+            self.on_turn(stages)
