@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import logging
 
 from avatar_bridge.config import BridgeConfig
+from avatar_bridge.logs import configure_logging
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--kiosk-config", help="YAML file with per-kiosk settings")
     p.add_argument("--log-level", default="INFO")
     a = p.parse_args(argv)
-    logging.basicConfig(level=a.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(a.log_level)
     config = BridgeConfig.with_kiosk_file(
         a.kiosk_config, host=a.host, port=a.port, rasa_url=a.rasa_url, asr_model=a.asr_model, tts=a.tts,
         tts_variation=a.tts_variation, speaking_rate=a.speaking_rate, token=a.token, max_sessions=a.max_sessions,

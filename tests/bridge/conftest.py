@@ -22,7 +22,10 @@ from websockets.sync.client import connect
 from avatar_bridge import protocol
 from avatar_bridge.app import Engines, create_app
 from avatar_bridge.config import BridgeConfig
+from avatar_bridge.logs import configure_logging
 from tests.harness import free_port
+
+configure_logging("WARNING")
 
 RECV_TIMEOUT_S = 60  # a generous bound on a loaded 2-core machine, not a latency assertion
 
