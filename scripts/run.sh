@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Start the action server and the Rasa server, say where they listen, and stop
-# both cleanly on Ctrl-C (or when either of them dies).
+# Start the action server, the Rasa server and the avatar bridge, say where they
+# listen, and stop them all cleanly on Ctrl-C (or when one of them dies).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$LOBBY_ROOT"
@@ -13,6 +13,7 @@ stop() {
     say "stopping"
     for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
+    exit 0
 }
 trap stop INT TERM EXIT
 
@@ -25,13 +26,18 @@ pids+=($!)
     >>"$LOBBY_VAR/log/rasa.stdout.log" 2>&1 &
 pids+=($!)
 
+"$APP_PY" -m avatar_bridge --host 127.0.0.1 --port "$LOBBY_BRIDGE_PORT" \
+    --rasa-url "http://127.0.0.1:$LOBBY_RASA_PORT" >>"$LOBBY_VAR/log/bridge.log" 2>&1 &
+pids+=($!)
+
 say "starting (loading the model takes about a minute)"
 for _ in $(seq 1 300); do
     for p in "${pids[@]}"; do
         kill -0 "$p" 2>/dev/null || { echo "a service exited during start-up; see $LOBBY_VAR/log/"; tail -20 "$LOBBY_VAR"/log/*.log; exit 1; }
     done
     if curl -fs "http://127.0.0.1:$LOBBY_RASA_PORT/status?token=$TOKEN" >/dev/null 2>&1 \
-        && curl -fs "http://127.0.0.1:$LOBBY_ACTIONS_PORT/health" >/dev/null 2>&1; then
+        && curl -fs "http://127.0.0.1:$LOBBY_ACTIONS_PORT/health" >/dev/null 2>&1 \
+        && curl -fs "http://127.0.0.1:$LOBBY_BRIDGE_PORT/health" >/dev/null 2>&1; then
         break
     fi
     sleep 1
@@ -43,6 +49,7 @@ cat <<INFO
     Rasa socket.io      http://127.0.0.1:$LOBBY_RASA_PORT/socket.io   (origins: $LOBBY_CORS_ORIGINS)
     Rasa HTTP API       http://127.0.0.1:$LOBBY_RASA_PORT/  (token in var/rasa_token)
     Action server       http://127.0.0.1:$LOBBY_ACTIONS_PORT/webhook
+    Avatar bridge       ws://127.0.0.1:$LOBBY_BRIDGE_PORT/ws   (protocol: docs/protocol.md)
     Conversations       $LOBBY_TRACKER_DB
     Logs                $LOBBY_VAR/log/
   Talk to it:  make chat        Stop: Ctrl-C
