@@ -16,7 +16,7 @@ from actions.hall import DAY_NAMES
 from actions.knowledge import knowledge_base
 from actions.replies import Reply, choose_service_reply, the, which_service_reply
 from actions.service_info import resolve_service
-from actions.store import Store
+from actions.store import store
 
 STARTING_INTENTS = {"queue_ticket", "book_appointment"}
 
@@ -33,10 +33,8 @@ class ActionAskService(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         form = tracker.active_loop.get("name") if tracker.active_loop else None
-        reply = which_service_reply(knowledge_base())
         what = "ticket" if form == "queue_ticket_form" else "appointment"
-        reply.text = f"Which service is the {what} for? " + reply.text.split("? ", 1)[1]
-        send(dispatcher, reply)
+        send(dispatcher, which_service_reply(knowledge_base(), question=f"Which service is the {what} for?"))
         return []
 
 
@@ -210,12 +208,12 @@ class ActionIssueTicket(Action):
                 ),
             )
             return []
-        store = Store()
-        ticket = store.ticket_for(tracker.sender_id, service.id, current.date())
+        tickets = store()
+        ticket = tickets.ticket_for(tracker.sender_id, service.id, current.date())
         again = ticket is not None
         if ticket is None:
             zone = service.location.zone
-            ticket = store.issue_ticket(
+            ticket = tickets.issue_ticket(
                 tracker.sender_id, service.id, zone, kb.hall.ticket_zones.get(zone, zone), current
             )
         windows = " or ".join(service.location.windows)
@@ -256,7 +254,7 @@ class ActionBookAppointment(Action):
             dispatcher.utter_message(text="Sorry, something was missing, so nothing was booked. Let's try again.")
             return [SlotSet("appt_date", None), SlotSet("appt_time", None), SlotSet("appt_name", None)]
         day = dt.date.fromisoformat(day_text)
-        booking = Store().book(tracker.sender_id, service.id, day, slot, name, now())
+        booking = store().book(tracker.sender_id, service.id, day, slot, name, now())
         text = (
             f"Booked: {service.name} on {spoken_date(day)} at {slot}, under the name {name}. "
             f"Your reference is {booking.reference}; please come to zone {service.location.zone} "

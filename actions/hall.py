@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.context import kiosk_id, now, send
 from actions.knowledge import knowledge_base
 from actions.replies import POPULAR, Reply, hotline_sentence, kiosk_for, service_reply
-from actions.store import Store
+from actions.store import store
 from kb import KnowledgeBase
 from kb.directions import directions_to
 from kb.schema import Desk
@@ -55,13 +55,7 @@ def hours_reply(kb: KnowledgeBase) -> Reply:
 def _desk_directions(kb: KnowledgeBase, desk: Desk, kiosk: str | None) -> tuple[str, dict[str, Any]]:
     k = kiosk_for(kb, kiosk)
     way = directions_to(k, desk.position, desk.floor, desk.name)
-    return way.sentence, {
-        "side": way.side,
-        "gesture": way.gesture,
-        "floor_change": way.floor_change,
-        "kiosk_id": k.id,
-        "distance_m": way.distance_m,
-    }
+    return way.sentence, way.card()
 
 
 class ActionGreet(Action):
@@ -129,13 +123,7 @@ class ActionFacilities(Action):
             k = kiosk_for(kb, kiosk_id(tracker))
             way = directions_to(k, facility.position, facility.floor, facility.name)
             text += " " + way.sentence
-            fields["directions"] = {
-                "side": way.side,
-                "gesture": way.gesture,
-                "floor_change": way.floor_change,
-                "kiosk_id": k.id,
-                "distance_m": way.distance_m,
-            }
+            fields["directions"] = way.card()
         send(dispatcher, Reply(text, {"kind": "hall", "topic": "facility", "fields": fields}))
         return []
 
@@ -223,7 +211,7 @@ class ActionHumanHandoff(Action):
         kiosk = kiosk_id(tracker)
         service = tracker.get_slot("service")
         reason = (tracker.latest_message.get("text") or "")[:500]
-        request_id = Store().record_handoff(tracker.sender_id, service, kiosk, reason, now())
+        request_id = store().record_handoff(tracker.sender_id, service, kiosk, reason, now())
         desk = kb.hall.help_desk
         sentence, directions = _desk_directions(kb, desk, kiosk)
         text = (

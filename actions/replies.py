@@ -177,13 +177,7 @@ def _location(kb: KnowledgeBase, s: Service, kiosk_id: str | None) -> Reply:
     fields = {
         "location": loc.model_dump(),
         "zone_name": zone.name,
-        "directions": {
-            "kiosk_id": kiosk.id,
-            "side": way.side,
-            "gesture": way.gesture,
-            "floor_change": way.floor_change,
-            "distance_m": way.distance_m,
-        },
+        "directions": way.card(),
     }
     return Reply(text, _card(s, "location", fields))
 
@@ -276,8 +270,10 @@ def choose_service_reply(kb: KnowledgeBase, service_ids: list[str], intent: str)
 POPULAR = ["newborn_bundle", "social_security_card", "id_card", "provident_fund_withdrawal", "passport_travel_permit"]
 
 
-def which_service_reply(kb: KnowledgeBase, intent: str = "ask_service") -> Reply:
+def which_service_reply(
+    kb: KnowledgeBase, intent: str = "ask_service", question: str = "Which service is it about?"
+) -> Reply:
     options = [s for s in POPULAR if s in kb.services] or list(kb.services)[:5]
-    text = "Which service is it about? You can name it, for example the ID card or the housing provident fund."
+    text = f"{question} You can name it, for example the ID card or the housing provident fund."
     buttons = [{"title": kb.services[s].name, "payload": f'/{intent}{{"service":"{s}"}}'} for s in options]
     return Reply(text, {"kind": "choice", "topic": "which_service", "fields": {"options": options}}, buttons)

@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import sqlite3
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 _SCHEMA = """
@@ -60,6 +61,12 @@ class Appointment:
     day: str
     slot: str
     name: str
+
+
+@lru_cache(maxsize=4)
+def store(path: str | None = None) -> Store:
+    """The store for a database file, created (and its schema checked) once per process."""
+    return Store(path)
 
 
 def default_path() -> Path:

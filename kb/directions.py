@@ -17,6 +17,7 @@ Side = Literal["left", "right", "ahead", "behind"]
 
 @dataclass(frozen=True)
 class Directions:
+    kiosk_id: str
     side: Side
     distance_m: int
     floor_change: int
@@ -25,6 +26,11 @@ class Directions:
     @property
     def gesture(self) -> str:
         return {"left": "point_left", "right": "point_right"}.get(self.side, "point_forward")
+
+    def card(self) -> dict[str, object]:
+        """The `directions` field of a client card (drives the avatar's pointing)."""
+        return {"kiosk_id": self.kiosk_id, "side": self.side, "gesture": self.gesture,
+                "floor_change": self.floor_change, "distance_m": self.distance_m}  # fmt: skip
 
 
 def relative_side(kiosk: Kiosk, target: Position) -> tuple[Side, float]:
@@ -58,4 +64,6 @@ def directions_to(kiosk: Kiosk, target: Position, floor: int, place: str) -> Dir
         level = "up" if floor_change > 0 else "down"
         floors = f"{abs(floor_change)} floor{'s' if abs(floor_change) > 1 else ''}"
         sentence = f"{place} is on floor {floor}: take the lift {level} {floors}, and it is {way} as you come out."
-    return Directions(side=side, distance_m=round(distance), floor_change=floor_change, sentence=sentence)
+    return Directions(
+        kiosk_id=kiosk.id, side=side, distance_m=round(distance), floor_change=floor_change, sentence=sentence
+    )

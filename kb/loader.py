@@ -39,6 +39,7 @@ class KnowledgeBase:
     hall: Hall
     root: Path
     _names: dict[str, str] = field(default_factory=dict, repr=False)
+    _index: ServiceIndex | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         names: dict[str, str] = {}
@@ -46,12 +47,11 @@ class KnowledgeBase:
             for spoken in [service.id.replace("_", " "), *service.spoken_names]:
                 names.setdefault(_normalise(spoken), service.id)
         object.__setattr__(self, "_names", names)
+        object.__setattr__(self, "_index", ServiceIndex(list(self.services.values())))
 
     def rank(self, text: str, top: int = 5) -> list[tuple[str, float]]:
         """Services ranked by similarity to a free-form request (see kb.search)."""
-        if "_index" not in self.__dict__:
-            object.__setattr__(self, "_index", ServiceIndex(list(self.services.values())))
-        return self.__dict__["_index"].rank(text, top)
+        return self._index.rank(text, top)
 
     def get(self, service_id: str | None) -> Service | None:
         return self.services.get(service_id) if service_id else None

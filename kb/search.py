@@ -61,8 +61,6 @@ class ServiceIndex:
 
     def rank(self, text: str, top: int = 5) -> list[tuple[str, float]]:
         query = self._weigh(features(text))
-        scores = [
-            (sid, sum(w * vec.get(f, 0.0) for f, w in query.items())) for sid, vec in self._vectors.items()
-        ]
+        scores = [(sid, sum(w * vec.get(f, 0.0) for f, w in query.items())) for sid, vec in self._vectors.items()]
         scores.sort(key=lambda x: x[1], reverse=True)
         return [(sid, round(score, 4)) for sid, score in scores[:top]]
