@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 APP_PY := .venv/app/bin/python
 
-.PHONY: help setup train run test chat lint bench-dialogue bench-voice clean
+.PHONY: help setup train run test chat lint bench-dialogue bench-voice bench-trainer bench-bridge bench-web clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -31,6 +31,15 @@ bench-dialogue: train ## dialogue benchmark -> benchmarks/results/dialogue.json
 
 bench-voice: setup ## voice benchmark -> benchmarks/results/voice.json
 	@nice -n 10 $(APP_PY) benchmarks/bench_voice.py
+
+bench-bridge: train ## avatar bridge benchmark (voice-to-voice, barge-in, 1-8 kiosks) -> benchmarks/results/bridge.json
+	@nice -n 10 $(APP_PY) benchmarks/bench_bridge.py
+
+bench-trainer: train ## trainer benchmark (annotate -> live, inbox with 10k conversations) -> benchmarks/results/trainer.json
+	@nice -n 10 $(APP_PY) -m benchmarks.bench_trainer
+
+bench-web: train ## kiosk page benchmark in headless Chromium -> benchmarks/results/web.json
+	@nice -n 10 $(APP_PY) -m benchmarks.bench_web
 
 clean: ## remove environments, trained models and local state (var/)
 	rm -rf .venv models/dialogue models/asr models/tts var .rasa

@@ -1,9 +1,10 @@
 """FastAPI app: `/ws` runs one Pipecat pipeline per kiosk connection; `/health` and `/metrics`.
 
 Pipeline per connection:
-    transport.input() -> SessionController -> VoiceSTTService -> RasaProcessor -> SpeechSynthesizer
-    -> transport.output()
-Models (Whisper, Piper) load once per process at start-up and are shared.
+    transport.input() -> SessionController -> HandsFreeVAD (Silero) -> TurnTaker (Smart-Turn v3)
+    -> VoiceSTTService -> RasaProcessor -> SpeechSynthesizer -> transport.output()
+Models (Whisper, Piper) load once per process at start-up and are shared; the
+kiosk file may name other ASR models or voices, which load at start-up too.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from fastapi import FastAPI, WebSocket
 from fastapi.responses import PlainTextResponse
@@ -25,10 +27,12 @@ from avatar_bridge.config import BridgeConfig
 from avatar_bridge.controller import SessionController, SessionSettings
 from avatar_bridge.metrics import BridgeMetrics
 from avatar_bridge.rasa import RasaClient, RasaProcessor
-from avatar_bridge.serializer import KioskSerializer
+from avatar_bridge.recordings import Recorder
+from avatar_bridge.serializer import AudioRateLimit, KioskSerializer
 from avatar_bridge.state import SessionState
 from avatar_bridge.stt import VoiceSTTService
 from avatar_bridge.tts import SpeechSynthesizer
+from avatar_bridge.turns import HandsFreeVAD, TurnSettings, TurnTaker
 
 _LOG = logging.getLogger(__name__)
 OUT_10MS_CHUNKS = 2  # 20 ms audio packets to the client
@@ -36,8 +40,14 @@ OUT_10MS_CHUNKS = 2  # 20 ms audio packets to the client
 
 @dataclass
 class Engines:
+    """The speech models, loaded once and shared by every session. Extra ASR models / voices named in the
+    kiosk file are kept by name in `recognizers` / `voices`."""
+
     recognizer: object
     tts: object
+    recognizers: dict[str, object] = field(default_factory=dict)
+    voices: dict[str, object] = field(default_factory=dict)
+    tts_variation: float = 1.0
 
     @classmethod
     def load(cls, config: BridgeConfig) -> Engines:
@@ -50,12 +60,40 @@ class Engines:
             tts = PiperEngine(variation=config.tts_variation)
         else:
             tts = create_engine(config.tts)
-        return cls(recognizer, tts)
+        engines = cls(recognizer, tts, tts_variation=config.tts_variation)
+        for kiosk in config.kiosks.values():  # load what the kiosks need now, not during a citizen's turn
+            engines.recognizer_for(kiosk.get("asr_model"))
+            engines.tts_for(kiosk.get("voice"))
+        return engines
+
+    def recognizer_for(self, model: str | None):
+        if not model or model == getattr(self.recognizer, "model_name", None):
+            return self.recognizer
+        if model not in self.recognizers:
+            from voice.asr import Recognizer
+
+            self.recognizers[model] = Recognizer(model)
+        return self.recognizers[model]
+
+    def tts_for(self, voice: str | None):
+        if not voice:
+            return self.tts
+        if voice not in self.voices:
+            from voice.tts.piper_engine import PiperEngine
+
+            engine = PiperEngine(voice, variation=self.tts_variation)
+            if engine.sample_rate != self.tts.sample_rate:
+                raise ValueError(
+                    f"voice {voice!r} speaks at {engine.sample_rate} Hz; the bridge's voice at "
+                    f"{self.tts.sample_rate} Hz (one output rate per bridge)"
+                )
+            self.voices[voice] = engine
+        return self.voices[voice]
 
 
 class CountingSerializer(KioskSerializer):
-    def __init__(self, state: SessionState, metrics: BridgeMetrics):
-        super().__init__(state)
+    def __init__(self, state: SessionState, metrics: BridgeMetrics, **kwargs):
+        super().__init__(state, **kwargs)
         self.metrics = metrics
 
     async def serialize(self, frame):
@@ -65,14 +103,30 @@ class CountingSerializer(KioskSerializer):
         return data
 
 
-async def run_session(websocket: WebSocket, config: BridgeConfig, engines: Engines, metrics: BridgeMetrics) -> None:
-    state = SessionState()
+async def run_session(
+    websocket: WebSocket,
+    config: BridgeConfig,
+    engines: Engines,
+    metrics: BridgeMetrics,
+    recorder: Recorder | None = None,
+) -> None:
+    state = SessionState(speaking_rate=config.speaking_rate, end_silence_s=config.end_silence_s)
     sample_rate = engines.tts.sample_rate
-    transport = FastAPIWebsocketTransport(websocket, FastAPIWebsocketParams(
-        serializer=CountingSerializer(state, metrics), audio_in_enabled=True,
-        audio_in_sample_rate=protocol.INPUT_SAMPLE_RATE, audio_out_enabled=True, audio_out_sample_rate=sample_rate,
-        audio_out_10ms_chunks=OUT_10MS_CHUNKS, audio_out_auto_silence=False, audio_out_end_silence_secs=0,
-        allowed_origins=[]))
+    limit = AudioRateLimit(margin=config.audio_rate_margin, burst_s=config.audio_burst_s)
+    transport = FastAPIWebsocketTransport(
+        websocket,
+        FastAPIWebsocketParams(
+            serializer=CountingSerializer(state, metrics, audio_limit=limit),
+            audio_in_enabled=True,
+            audio_in_sample_rate=protocol.INPUT_SAMPLE_RATE,
+            audio_out_enabled=True,
+            audio_out_sample_rate=sample_rate,
+            audio_out_10ms_chunks=OUT_10MS_CHUNKS,
+            audio_out_auto_silence=False,
+            audio_out_end_silence_secs=0,
+            allowed_origins=[],
+        ),
+    )
 
     async def close(code: int, error: dict) -> None:
         metrics.error(error["code"])
@@ -80,23 +134,60 @@ async def run_session(websocket: WebSocket, config: BridgeConfig, engines: Engin
             await websocket.send_json(error)
             await websocket.close(code, error["code"])
 
-    settings = SessionSettings(token=config.token, inactivity_s=config.inactivity_s,
-                               max_messages_per_s=config.max_messages_per_s, out_sample_rate=sample_rate)
+    settings = SessionSettings(
+        token=config.token,
+        inactivity_s=config.inactivity_s,
+        max_messages_per_s=config.max_messages_per_s,
+        out_sample_rate=sample_rate,
+        profile=config.profile,
+        elderly_rate=config.elderly_rate,
+    )
+    turn_settings = TurnSettings(
+        vad_start_s=config.vad_start_s,
+        vad_stop_s=config.vad_stop_s,
+        elderly_end_silence_s=config.elderly_end_silence_s,
+        echo_dbfs=config.echo_dbfs,
+    )
     rasa = RasaClient(config.rasa_url, config.rasa_timeout_s, config.rasa_retries)
-    pipeline = Pipeline([
-        transport.input(),
-        SessionController(state, settings, close),
-        VoiceSTTService(engines.recognizer),
-        RasaProcessor(rasa, state),
-        SpeechSynthesizer(engines.tts, state, rate=config.speaking_rate, on_turn=metrics.turn,
-                          packet_bytes=sample_rate // 100 * 2 * OUT_10MS_CHUNKS),
-        transport.output(),
-    ])
+    controller = SessionController(state, settings, close)
+    turns = TurnTaker(state, turn_settings)
+    stt = VoiceSTTService(engines.recognizer, state, partial_interval_s=config.partial_interval_s, recorder=recorder)
+    tts = SpeechSynthesizer(
+        engines.tts,
+        state,
+        rate=config.speaking_rate,
+        on_turn=metrics.turn,
+        packet_bytes=sample_rate // 100 * 2 * OUT_10MS_CHUNKS,
+        elderly_rate=config.elderly_rate,
+    )
+
+    def apply(changed: SessionState) -> None:
+        """hello (the kiosk's profile) or `settings`: models and turn timing for this session."""
+        stt.recognizer = engines.recognizer_for(changed.asr_model)
+        tts.engine = engines.tts_for(changed.voice)
+        turns.apply(changed)
+
+    controller.on_settings = apply
+    pipeline = Pipeline(
+        [
+            transport.input(),
+            controller,
+            HandsFreeVAD(state, turn_settings),
+            turns,
+            stt,
+            RasaProcessor(rasa, state),
+            tts,
+            transport.output(),
+        ]
+    )
     worker = PipelineWorker(
         pipeline,
-        params=PipelineParams(audio_in_sample_rate=protocol.INPUT_SAMPLE_RATE, audio_out_sample_rate=sample_rate,
-                              enable_metrics=True),
-        enable_rtvi=False, idle_timeout_secs=None, check_dangling_tasks=False,
+        params=PipelineParams(
+            audio_in_sample_rate=protocol.INPUT_SAMPLE_RATE, audio_out_sample_rate=sample_rate, enable_metrics=True
+        ),
+        enable_rtvi=False,
+        idle_timeout_secs=None,
+        check_dangling_tasks=False,
     )
 
     @transport.event_handler("on_client_disconnected")
@@ -117,12 +208,17 @@ def create_app(config: BridgeConfig, engines: Engines | None = None) -> FastAPI:
     app.state.config = config
     app.state.engines = engines or Engines.load(config)
     app.state.metrics = metrics = BridgeMetrics()
+    recorder = Recorder(Path(config.recordings_dir), config.retention_days) if config.recordings_dir else None
     gate = asyncio.Lock()
 
     @app.get("/health")
     async def health():
-        return {"status": "ok", "protocol": protocol.VERSION, "active_sessions": metrics.active_sessions,
-                "max_sessions": config.max_sessions}
+        return {
+            "status": "ok",
+            "protocol": protocol.VERSION,
+            "active_sessions": metrics.active_sessions,
+            "max_sessions": config.max_sessions,
+        }
 
     @app.get("/metrics", response_class=PlainTextResponse)
     async def prometheus():
@@ -140,15 +236,19 @@ def create_app(config: BridgeConfig, engines: Engines | None = None) -> FastAPI:
                 metrics.sessions_total += 1
         if refused:
             metrics.error("too_many_sessions")
-            await websocket.send_json(protocol.error("too_many_sessions",
-                                                     f"this bridge serves {config.max_sessions} kiosks at most"))
+            await websocket.send_json(
+                protocol.error("too_many_sessions", f"this bridge serves {config.max_sessions} kiosks at most")
+            )
             await websocket.close(1013, "too many sessions")
             return
         try:
-            await run_session(websocket, config, app.state.engines, metrics)
+            await run_session(websocket, config, app.state.engines, metrics, recorder)
         except Exception:
             _LOG.exception("session crashed")
         finally:
             metrics.active_sessions -= 1
 
+    from avatar_bridge.web_routes import mount_web  # the kiosk page and the chat widget (docs/web.md)
+
+    mount_web(app)
     return app

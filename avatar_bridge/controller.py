@@ -1,8 +1,9 @@
 """Session controller: the first processor after the transport input. Acts on the client's control messages.
 
-hello/token, ping, text and button turns, push-to-talk start, interrupt
-(barge-in), playback acknowledgements, reset, inactivity reset, rate limits,
-and reporting of protocol errors found by the serializer.
+hello/token (and this kiosk's profile from the kiosk file), run-time `settings`
+(input mode, elderly mode, language), ping, text and button turns, push-to-talk
+start, interrupt (barge-in), playback acknowledgements, reset, inactivity
+reset, rate limits, and reporting of protocol errors found by the serializer.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pipecat.frames.frames import (
     CancelFrame,
@@ -22,12 +23,13 @@ from pipecat.frames.frames import (
     OutputTransportMessageUrgentFrame,
     StartFrame,
     TranscriptionFrame,
-    VADUserStartedSpeakingFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.utils.time import time_now_iso8601
 
 from avatar_bridge import protocol
+from avatar_bridge.config import KioskProfile
+from avatar_bridge.frames import PushToTalkStartFrame
 from avatar_bridge.state import SessionState
 
 _LOG = logging.getLogger(__name__)
@@ -39,11 +41,19 @@ class SessionSettings:
     inactivity_s: float = 60.0
     max_messages_per_s: int = 20
     out_sample_rate: int = 22050
+    profile: Callable[[str], KioskProfile] = field(default=lambda kiosk_id: KioskProfile(kiosk_id))
+    position: Callable[[KioskProfile], str | None] = field(default=lambda profile: profile.position)
+    elderly_rate: float = 0.85
 
 
 class SessionController(FrameProcessor):
-    def __init__(self, state: SessionState, settings: SessionSettings,
-                 close: Callable[[int, dict], Awaitable[None]] | None = None, **kwargs):
+    def __init__(
+        self,
+        state: SessionState,
+        settings: SessionSettings,
+        close: Callable[[int, dict], Awaitable[None]] | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.state = state
         self.settings = settings
@@ -51,6 +61,7 @@ class SessionController(FrameProcessor):
         self._recent: deque[float] = deque()
         self._limited = False
         self._watchdog: asyncio.Task | None = None
+        self.on_settings: Callable[[SessionState], None] | None = None  # e.g. the turn taker's elderly fallback
 
     async def process_frame(self, frame: Frame, direction: FrameDirection):
         await super().process_frame(frame, direction)
@@ -94,8 +105,11 @@ class SessionController(FrameProcessor):
         if not self._rate_ok():
             if not self._limited:
                 self._limited = True
-                await self._send(protocol.error("rate_limited", f"more than {self.settings.max_messages_per_s} "
-                                                "messages per second; dropping"))
+                await self._send(
+                    protocol.error(
+                        "rate_limited", f"more than {self.settings.max_messages_per_s} messages per second; dropping"
+                    )
+                )
             return
         self._limited = False
         if kind != "ping":
@@ -113,15 +127,49 @@ class SessionController(FrameProcessor):
             else:
                 await self._send(protocol.error("bad_token", "hello token rejected"))
             return
-        self.state.kiosk_id = message["kiosk_id"]
-        self.state.language = message.get("language", "en")
+        profile = self.settings.profile(message["kiosk_id"])
+        self.state.kiosk_id = profile.kiosk_id
+        self.state.position = self.settings.position(profile)
+        self.state.language = message.get("language", profile.language)
+        self.state.speaking_rate = profile.speaking_rate
+        self.state.end_silence_s = profile.end_silence_s
+        self.state.asr_model, self.state.voice = profile.asr_model, profile.voice
+        self.state.elderly = message.get("elderly", profile.elderly)
+        if "mode" not in message and profile.mode:
+            self.state.hands_free = profile.mode == "hands_free"
+        self._applied()
+        _LOG.info(
+            "session %s: kiosk %s at %s, %s, %s%s",
+            self.state.session_id,
+            profile.kiosk_id,
+            self.state.position,
+            self.state.language,
+            "hands-free" if self.state.hands_free else "push-to-talk",
+            ", elderly" if self.state.elderly else "",
+        )
         await self._session("hello")
 
+    def _applied(self) -> None:
+        if self.on_settings:
+            self.on_settings(self.state)
+
+    async def _on_settings(self, message: dict) -> None:
+        """mode was applied by the serializer (it gates audio); elderly and language apply from the next turn."""
+        if "elderly" in message:
+            self.state.elderly = message["elderly"]
+        if "language" in message:
+            self.state.language = message["language"]
+        self._applied()
+        _LOG.info("session %s: settings %s", self.state.session_id, {k: v for k, v in message.items() if k != "type"})
+        await self._send(protocol.state(self._activity()))
+
+    def _activity(self) -> str:
+        return "speaking" if self.state.speaking else "idle"
+
     async def _session(self, reason: str) -> None:
-        await self._send({"type": "session", "session_id": self.state.session_id, "protocol": protocol.VERSION,
-                          "kiosk_id": self.state.kiosk_id, "reason": reason,
-                          "audio": {"in_sample_rate": protocol.INPUT_SAMPLE_RATE,
-                                    "out_sample_rate": self.settings.out_sample_rate, "encoding": "pcm16"}})
+        await self._send(
+            protocol.session(self.state.session_id, self.state.kiosk_id, reason, self.settings.out_sample_rate)
+        )
         await self._send(protocol.state("idle"))
 
     async def _on_ping(self, message: dict) -> None:
@@ -138,11 +186,15 @@ class SessionController(FrameProcessor):
         await self._user_text(message["payload"])
 
     async def _on_audio_start(self, message: dict) -> None:
+        if self.state.hands_free:
+            return  # the microphone is open; the VAD decides when a turn starts
         await self._interrupt()
-        await self.push_frame(VADUserStartedSpeakingFrame())
-        await self._send(protocol.state("listening"))
-        await self._send({"type": "gesture", "utterance_id": None, "name": "listen", "at_ms": 0, "duration_ms": 0,
-                          "target": None})
+        await self.push_frame(PushToTalkStartFrame())
+        for listening in protocol.listening():
+            await self._send(listening)
+
+    async def _on_audio_end(self, message: dict) -> None:
+        """Hands-free only (push-to-talk's audio_end travels on the audio path): the mic closed."""
 
     async def _on_interrupt(self, message: dict) -> None:
         await self._interrupt()

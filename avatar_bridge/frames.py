@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipecat.frames.frames import DataFrame, InputAudioRawFrame
+from pipecat.frames.frames import DataFrame, InputAudioRawFrame, SystemFrame
+
+
+@dataclass
+class PushToTalkStartFrame(SystemFrame):
+    """`audio_start` in push-to-talk mode: the recogniser starts a segment (hands-free segments on the VAD)."""
 
 
 @dataclass

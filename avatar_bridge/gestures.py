@@ -36,8 +36,13 @@ TEXT_RULES: tuple[tuple[re.Pattern[str], str, int], ...] = (
 DEFAULT_GESTURE = ("open_palms", 1200)
 # (card kind or gesture) -> (emotion, intensity)
 EMOTIONS: dict[str, tuple[str, float]] = {
-    "greeting": ("happy", 0.7), "wave": ("happy", 0.6), "thumbs_up": ("happy", 0.6), "ticket": ("happy", 0.6),
-    "fallback": ("concerned", 0.5), "apologetic": ("concerned", 0.5), "shake": ("concerned", 0.3),
+    "greeting": ("happy", 0.7),
+    "wave": ("happy", 0.6),
+    "thumbs_up": ("happy", 0.6),
+    "ticket": ("happy", 0.6),
+    "fallback": ("concerned", 0.5),
+    "apologetic": ("concerned", 0.5),
+    "shake": ("concerned", 0.3),
 }
 DEFAULT_EMOTION = ("neutral", 0.3)
 # gestures around the turn, not tied to words
@@ -117,8 +122,9 @@ class GestureTimeline:
             if cue.anchor is None:
                 at = chunk_offset_ms
             else:
-                hit = next(((i, t) for i, (t, _, w) in enumerate(words) if i >= cursor and _norm(w) in cue.anchor),
-                           None)
+                hit = next(
+                    ((i, t) for i, (t, _, w) in enumerate(words) if i >= cursor and _norm(w) in cue.anchor), None
+                )
                 if hit is None:
                     if last:
                         self._pending.pop(0)  # the word was never said: skip rather than guess
@@ -130,7 +136,9 @@ class GestureTimeline:
                 if cue.name != "count" and self.busy_until - at > 400:
                     continue
                 at = self.busy_until
-            out.append({"name": cue.name, "at_ms": at, "duration_ms": cue.duration_ms, "target": cue.target}
-                       | ({"beat": cue.beat} if cue.beat else {}))
+            out.append(
+                {"name": cue.name, "at_ms": at, "duration_ms": cue.duration_ms, "target": cue.target}
+                | ({"beat": cue.beat} if cue.beat else {})
+            )
             self.busy_until = at + cue.duration_ms
         return out

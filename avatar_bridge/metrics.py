@@ -39,11 +39,14 @@ class BridgeMetrics:
     def render(self) -> str:
         with self._lock:
             lines = [
-                "# TYPE lobby_bridge_active_sessions gauge", f"lobby_bridge_active_sessions {self.active_sessions}",
-                "# TYPE lobby_bridge_sessions_total counter", f"lobby_bridge_sessions_total {self.sessions_total}",
+                "# TYPE lobby_bridge_active_sessions gauge",
+                f"lobby_bridge_active_sessions {self.active_sessions}",
+                "# TYPE lobby_bridge_sessions_total counter",
+                f"lobby_bridge_sessions_total {self.sessions_total}",
                 "# TYPE lobby_bridge_sessions_refused_total counter",
                 f"lobby_bridge_sessions_refused_total {self.refused_total}",
-                "# TYPE lobby_bridge_turns_total counter", f"lobby_bridge_turns_total {self.turns_total}",
+                "# TYPE lobby_bridge_turns_total counter",
+                f"lobby_bridge_turns_total {self.turns_total}",
                 "# TYPE lobby_bridge_errors_total counter",
             ]
             lines += [f'lobby_bridge_errors_total{{code="{c}"}} {n}' for c, n in sorted(self.errors.items())]

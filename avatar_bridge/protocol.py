@@ -17,11 +17,46 @@ from jsonschema import Draft202012Validator
 
 VERSION = "1"
 SCHEMA_DIR = Path(__file__).parent / "schemas"
-CLIENT_TYPES = ("hello", "text", "audio_start", "audio_end", "button", "interrupt", "playback", "reset", "ping")
-SERVER_TYPES = ("session", "state", "transcript", "bot_message", "speech", "gesture", "emotion", "speech_end",
-                "metrics", "error", "pong")
-GESTURES = ("wave", "nod", "shake", "point_left", "point_right", "point_forward", "count", "open_palms", "think",
-            "apologetic", "thumbs_up", "listen", "idle")
+CLIENT_TYPES = (
+    "hello",
+    "settings",
+    "text",
+    "audio_start",
+    "audio_end",
+    "button",
+    "interrupt",
+    "playback",
+    "reset",
+    "ping",
+)
+SERVER_TYPES = (
+    "session",
+    "state",
+    "transcript",
+    "bot_message",
+    "speech",
+    "gesture",
+    "emotion",
+    "speech_end",
+    "metrics",
+    "error",
+    "pong",
+)
+GESTURES = (
+    "wave",
+    "nod",
+    "shake",
+    "point_left",
+    "point_right",
+    "point_forward",
+    "count",
+    "open_palms",
+    "think",
+    "apologetic",
+    "thumbs_up",
+    "listen",
+    "idle",
+)
 INPUT_SAMPLE_RATE = 16000
 
 
@@ -69,3 +104,32 @@ def error(code: str, message: str) -> dict:
 
 def state(name: str) -> dict:
     return {"type": "state", "state": name}
+
+
+def gesture(
+    name: str, utterance_id: str | None = None, at_ms: int = 0, duration_ms: int = 0, target: str | None = None
+) -> dict:
+    return {
+        "type": "gesture",
+        "utterance_id": utterance_id,
+        "name": name,
+        "at_ms": at_ms,
+        "duration_ms": duration_ms,
+        "target": target,
+    }
+
+
+def listening() -> list[dict]:
+    """What the client gets when the citizen starts talking (push-to-talk pressed or VAD heard speech)."""
+    return [state("listening"), gesture("listen")]
+
+
+def session(session_id: str, kiosk_id: str | None, reason: str, out_sample_rate: int) -> dict:
+    return {
+        "type": "session",
+        "session_id": session_id,
+        "protocol": VERSION,
+        "kiosk_id": kiosk_id,
+        "reason": reason,
+        "audio": {"in_sample_rate": INPUT_SAMPLE_RATE, "out_sample_rate": out_sample_rate, "encoding": "pcm16"},
+    }

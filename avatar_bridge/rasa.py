@@ -1,8 +1,10 @@
 """The dialogue core in the pipeline: transcripts and typed text -> Rasa REST -> a BotReplyFrame.
 
 Replaces the LLM of a usual Pipecat bot. The sender id is the session id, and
-the kiosk id, channel and language go in the message metadata, so the dialogue
-core gives kiosk-relative directions. Rasa down or slow: retries with back-off,
+the kiosk's position (its kiosk id in data/hall.yml), channel and language go in
+the message metadata, so the dialogue core gives kiosk-relative directions.
+A farewell reply marks the session as closing: once it is spoken the
+conversation resets, so the next citizen starts fresh. Rasa down or slow: retries with back-off,
 then a spoken apology and an `error` message; the session carries on.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from dataclasses import dataclass
 
@@ -27,8 +30,10 @@ from avatar_bridge.frames import BotReplyFrame
 from avatar_bridge.state import SessionState, new_id
 
 _LOG = logging.getLogger(__name__)
-APOLOGY = ("Sorry, I can't look that up right now. Please ask at the help desk on floor 1, "
-           "or try again in a moment.")
+APOLOGY = "Sorry, I can't look that up right now. Please ask at the help desk on floor 1, or try again in a moment."
+
+
+FAREWELL = re.compile(r"^\s*(goodbye|bye|see you|take care)\b", re.I)  # utter_goodbye and the like
 
 
 class DialogueUnavailable(Exception):
@@ -68,10 +73,14 @@ class RasaClient:
 
 def reply_from_messages(messages: list[dict]) -> tuple[str, list[dict], list[dict]]:
     texts = [m["text"] for m in messages if m.get("text")]
-    buttons = [{"title": b.get("title", ""), "payload": b.get("payload", "")} for m in messages
-               for b in m.get("buttons") or []]
-    cards = [m["custom"]["data"] for m in messages if isinstance(m.get("custom"), dict)
-             and isinstance(m["custom"].get("data"), dict)]
+    buttons = [
+        {"title": b.get("title", ""), "payload": b.get("payload", "")} for m in messages for b in m.get("buttons") or []
+    ]
+    cards = [
+        m["custom"]["data"]
+        for m in messages
+        if isinstance(m.get("custom"), dict) and isinstance(m["custom"].get("data"), dict)
+    ]
     return " ".join(texts), buttons, cards
 
 
@@ -96,18 +105,27 @@ class RasaProcessor(FrameProcessor):
         stages: dict = {}
         transcript = frame.result if hasattr(frame.result, "elapsed_ms") else None
         if transcript is not None:
+            if self.state.end_of_turn_ms is not None:
+                stages["end_of_turn_ms"], self.state.end_of_turn_ms = self.state.end_of_turn_ms, None
             stages["asr_ms"] = transcript.elapsed_ms
-            await self._urgent({"type": "transcript", "kind": "final", "text": frame.text,
-                                "confidence": transcript.confidence})
+            await self._urgent(
+                {"type": "transcript", "kind": "final", "text": frame.text, "confidence": transcript.confidence}
+            )
         text = frame.text.strip()
         if not text:
             await self._urgent(protocol.state("idle"))
             return
         await self._urgent(protocol.state("thinking"))
-        await self._urgent({"type": "gesture", "utterance_id": None, "name": "think", "at_ms": 0,
-                            "duration_ms": 0, "target": None})
+        await self._urgent(
+            {"type": "gesture", "utterance_id": None, "name": "think", "at_ms": 0, "duration_ms": 0, "target": None}
+        )
         self.state.turns += 1
-        metadata = {"kiosk_id": self.state.kiosk_id, "channel": "kiosk", "language": self.state.language}
+        metadata = {
+            "kiosk_id": self.state.position or self.state.kiosk_id,
+            "device_id": self.state.kiosk_id,
+            "channel": "kiosk",
+            "language": self.state.language,
+        }
         try:
             messages = await self.client.send(self.state.session_id, text, metadata)
             reply, buttons, cards = reply_from_messages(messages)
@@ -116,12 +134,36 @@ class RasaProcessor(FrameProcessor):
             await self._urgent(protocol.error("dialogue_unavailable", "the dialogue service is not answering"))
             reply, buttons, cards = APOLOGY, [], [{"kind": "fallback", "topic": "unavailable", "fields": {}}]
         stages["dialogue_ms"] = round((time.perf_counter() - started) * 1000)
-        _LOG.info("session %s turn %d: %r -> %r (%d ms)", self.state.session_id, self.state.turns, text, reply,
-                  stages["dialogue_ms"])
+        _LOG.info(
+            "session %s turn %d: %r -> %r (%d ms)",
+            self.state.session_id,
+            self.state.turns,
+            text,
+            reply,
+            stages["dialogue_ms"],
+        )
+        self.state.closing = bool(FAREWELL.match(reply)) and not buttons
         utterance = new_id()
-        await self.push_frame(OutputTransportMessageFrame(message={
-            "type": "bot_message", "utterance_id": utterance, "text": reply, "buttons": buttons,
-            "card": cards[0] if cards else None, "cards": cards}))
+        await self.push_frame(
+            OutputTransportMessageFrame(
+                message={
+                    "type": "bot_message",
+                    "utterance_id": utterance,
+                    "text": reply,
+                    "buttons": buttons,
+                    "card": cards[0] if cards else None,
+                    "cards": cards,
+                }
+            )
+        )
         turn_started = started - (transcript.elapsed_ms / 1000 if transcript is not None else 0)
-        await self.push_frame(BotReplyFrame(utterance_id=utterance, text=reply, buttons=buttons, cards=cards,
-                                            stages=stages, turn_started=turn_started))
+        await self.push_frame(
+            BotReplyFrame(
+                utterance_id=utterance,
+                text=reply,
+                buttons=buttons,
+                cards=cards,
+                stages=stages,
+                turn_started=turn_started,
+            )
+        )

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from dataclasses import dataclass, field
 
 from pipecat.frames.frames import (
     Frame,
@@ -32,11 +34,57 @@ MAX_TEXT_FRAME = 16 * 1024
 MAX_AUDIO_FRAME = 64 * 1024  # 2 s of 16 kHz PCM16 per frame; clients send 20-100 ms
 
 
+@dataclass
+class AudioRateLimit:
+    """Token buckets on incoming audio: bytes and frames per second beyond real time x `margin`.
+
+    A microphone cannot produce audio faster than real time; a client that does is
+    broken or hostile and would starve the other kiosks' ASR. `burst_s` seconds of
+    audio may come at once (a push-to-talk upload after a network hiccup). Excess
+    frames are dropped with one `rate_limited` error per second; the session goes on.
+    """
+
+    margin: float = 1.5
+    burst_s: float = 6.0
+    max_frames_per_s: float = 100.0  # 10 ms frames in real time; clients send 20-100 ms
+    _bytes: float = field(default=-1.0, init=False)
+    _frames: float = field(default=-1.0, init=False)
+    _at: float = field(default=0.0, init=False)
+    _reported: float = field(default=-10.0, init=False)
+
+    def take(self, nbytes: int) -> bool:
+        byte_rate = INPUT_SAMPLE_RATE * 2 * self.margin
+        frame_rate = self.max_frames_per_s * self.margin
+        now = time.monotonic()
+        if self._bytes < 0:
+            self._bytes, self._frames = byte_rate / self.margin * self.burst_s, frame_rate * self.burst_s
+        else:
+            elapsed = now - self._at
+            self._bytes = min(byte_rate / self.margin * self.burst_s, self._bytes + elapsed * byte_rate)
+            self._frames = min(frame_rate * self.burst_s, self._frames + elapsed * frame_rate)
+        self._at = now
+        if self._bytes < nbytes or self._frames < 1:
+            return False
+        self._bytes -= nbytes
+        self._frames -= 1
+        return True
+
+    def should_report(self) -> bool:
+        now = time.monotonic()
+        if now - self._reported >= 1.0:
+            self._reported = now
+            return True
+        return False
+
+
 class KioskSerializer(FrameSerializer):
-    def __init__(self, state: SessionState, max_audio_frame: int = MAX_AUDIO_FRAME):
+    def __init__(
+        self, state: SessionState, max_audio_frame: int = MAX_AUDIO_FRAME, audio_limit: AudioRateLimit | None = None
+    ):
         super().__init__()
         self.state = state
         self.max_audio_frame = max_audio_frame
+        self.audio_limit = audio_limit or AudioRateLimit()
 
     # --- server -> client ---------------------------------------------------------------
     async def serialize(self, frame: Frame) -> str | bytes | None:
@@ -68,17 +116,21 @@ class KioskSerializer(FrameSerializer):
             _LOG.warning("session %s: %s: %s", self.state.session_id, exc.code, exc.message)
             return InputTransportMessageFrame(message={"type": "_error", "code": exc.code, "message": exc.message})
 
-    def _audio(self, data: bytes) -> Frame:
+    def _audio(self, data: bytes) -> Frame | None:
         if not self.state.hello:
             raise ProtocolError("not_ready", "send hello before audio")
         if not (self.state.audio_open or self.state.hands_free):
-            raise ProtocolError("audio_not_started", "binary audio outside audio_start/audio_end")
+            raise ProtocolError("audio_not_started", "binary audio outside audio_start/audio_end (push-to-talk)")
         if len(data) > self.max_audio_frame:
             raise ProtocolError("audio_too_large", f"audio frame of {len(data)} bytes; limit {self.max_audio_frame}")
         if len(data) % 2:
             raise ProtocolError("bad_audio", "PCM16 frames must have an even number of bytes")
         if not data:
             raise ProtocolError("bad_audio", "empty audio frame")
+        if not self.audio_limit.take(len(data)):
+            if self.audio_limit.should_report():
+                raise ProtocolError("rate_limited", "audio arrives faster than real time; frames dropped")
+            return None
         return InputAudioRawFrame(audio=data, sample_rate=INPUT_SAMPLE_RATE, num_channels=1)
 
     def _control(self, text: str) -> Frame | None:
@@ -90,16 +142,23 @@ class KioskSerializer(FrameSerializer):
             raise ProtocolError("not_ready", f"send hello before {kind}")
         if kind == "hello":  # optimistic: the controller checks the token and may close the session
             self.state.hello = True
-            self.state.hands_free = message.get("mode") == "hands_free"
+            if "mode" in message:
+                self.state.hands_free = message["mode"] == "hands_free"
+        elif kind == "settings" and "mode" in message:  # here, so audio right behind it is judged by the new mode
+            self.state.hands_free = message["mode"] == "hands_free"
         elif kind == "audio_start":
             if message["sample_rate"] != INPUT_SAMPLE_RATE:
-                raise ProtocolError("bad_sample_rate",
-                                    f"sample_rate {message['sample_rate']} not supported; send {INPUT_SAMPLE_RATE} Hz")
+                raise ProtocolError(
+                    "bad_sample_rate",
+                    f"sample_rate {message['sample_rate']} not supported; send {INPUT_SAMPLE_RATE} Hz",
+                )
             self.state.audio_open = True
         elif kind == "audio_end":
             if not self.state.audio_open:
                 raise ProtocolError("audio_not_started", "audio_end without audio_start")
             self.state.audio_open = False
+            if self.state.hands_free:
+                return InputTransportMessageFrame(message=message)  # mic closed; nothing to transcribe
             # Travels on the audio path so it arrives after the audio it closes (one silent sample).
             return AudioEndMarkerFrame(audio=b"\x00\x00", sample_rate=INPUT_SAMPLE_RATE, num_channels=1)
         return InputTransportMessageFrame(message=message)

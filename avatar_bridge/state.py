@@ -15,7 +15,11 @@ def new_id() -> str:
 class SessionState:
     session_id: str = field(default_factory=new_id)
     kiosk_id: str | None = None
+    position: str | None = None  # the kiosk of data/hall.yml this session's directions are relative to
     language: str = "en"
+    elderly: bool = False  # hands-free waits longer for the end of a turn; the avatar speaks slower
+    speaking_rate: float = 1.0  # this kiosk's rate (elderly mode slows it further)
+    end_silence_s: float = 0.8  # hands-free: silence that ends a turn whatever Smart-Turn says
     hello: bool = False  # a valid hello arrived (token checked)
     hands_free: bool = False
     audio_open: bool = False  # between audio_start and audio_end
@@ -29,8 +33,14 @@ class SessionState:
     def speaking(self) -> bool:
         return self.replying or self.open_utterance is not None or bool(self.client_playing)
 
+    asr_model: str | None = None  # this kiosk's ASR model (None = the bridge's)
+    voice: str | None = None  # this kiosk's voice (None = the bridge's)
+    end_of_turn_ms: int | None = None  # hands-free: time the last turn's end took to detect (for `metrics`)
+    closing: bool = False  # the citizen said goodbye: renew once the farewell is spoken
+
     def renew(self) -> None:
         """A new citizen: a new conversation id for the dialogue core."""
         self.session_id = new_id()
         self.client_playing.clear()
         self.turns = 0
+        self.closing = False

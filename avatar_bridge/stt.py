@@ -1,13 +1,28 @@
 """Pipecat STT service around voice.asr.Recognizer (greedy decoding, short encoder window, KB biasing).
 
-A segment starts at VADUserStartedSpeakingFrame (server VAD, or `audio_start`
-from the controller) and ends at VADUserStoppedSpeakingFrame or at the
-`audio_end` marker, which arrives on the audio path behind the last PCM frame.
+A segment is one citizen turn:
+* push-to-talk: from PushToTalkStartFrame (`audio_start`) to the `audio_end`
+  marker, which arrives on the audio path behind the last PCM frame;
+* hands-free: from UserStartedSpeakingFrame to UserStoppedSpeakingFrame, which
+  the turn taker (Silero VAD + Smart-Turn) emits, so pauses inside a turn do not
+  split it. The base class keeps one second of audio before the start, so the
+  first words are not lost (also on barge-in).
+While a hands-free turn goes on, the audio so far is re-decoded every
+`partial_interval_s` and sent as `transcript {kind: partial}`.
+
+Speculative decoding: when the VAD reports a pause inside a hands-free turn,
+the audio so far is decoded at once, while Smart-Turn decides whether the turn
+is over. If it is (and the citizen has not spoken again), that result is the
+final transcript, so ASR time overlaps end-of-turn detection instead of
+following it. If the citizen goes on, the speculation is dropped. (Segments
+follow turns, not every VAD pause.)
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import AsyncGenerator
 
 from pipecat.frames.frames import (
@@ -15,6 +30,9 @@ from pipecat.frames.frames import (
     InputAudioRawFrame,
     OutputTransportMessageUrgentFrame,
     TranscriptionFrame,
+    UserStartedSpeakingFrame,
+    UserStoppedSpeakingFrame,
+    VADUserStartedSpeakingFrame,
     VADUserStoppedSpeakingFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection
@@ -23,39 +41,168 @@ from pipecat.services.stt_service import SegmentedSTTService
 from pipecat.utils.time import time_now_iso8601
 
 from avatar_bridge import protocol
-from avatar_bridge.frames import AudioEndMarkerFrame
+from avatar_bridge.frames import AudioEndMarkerFrame, PushToTalkStartFrame
+from avatar_bridge.recordings import Recorder
+from avatar_bridge.state import SessionState
 from voice.asr import Recognizer
 
 _LOG = logging.getLogger(__name__)
+MIN_PARTIAL_AUDIO_S = 0.6  # no partial before this much new audio
+
+
+class SpeculatedSegment(bytes):
+    """A segment whose decoding started at the VAD pause (the task) rather than at the end of the turn."""
+
+    task: asyncio.Task
 
 
 class VoiceSTTService(SegmentedSTTService):
-    def __init__(self, recognizer: Recognizer, language: str = "en", **kwargs):
+    def __init__(
+        self,
+        recognizer: Recognizer,
+        state: SessionState | None = None,
+        partial_interval_s: float = 0.0,
+        recorder: Recorder | None = None,
+        **kwargs,
+    ):
         kwargs.setdefault("ttfs_p99_latency", 1.5)
-        super().__init__(sample_rate=protocol.INPUT_SAMPLE_RATE, audio_passthrough=False,
-                         trailing_silence_secs=0.2,
-                         settings=STTSettings(model=recognizer.model_name, language=language), **kwargs)
+        super().__init__(
+            sample_rate=protocol.INPUT_SAMPLE_RATE,
+            audio_passthrough=False,
+            trailing_silence_secs=0.2,
+            settings=STTSettings(model=recognizer.model_name, language="en"),
+            **kwargs,
+        )
         self.recognizer = recognizer
-        self.language = language
+        self.state = state or SessionState()
+        self.partial_interval_s = partial_interval_s
+        self.recorder = recorder
+        self._partials: asyncio.Task | None = None
+        self._vad_stopped_at = time.perf_counter()
+        self._vad_paused = False
+        self._speculation: asyncio.Task | None = None
+
+    async def cancel(self, frame):
+        self._drop_speculation()
+        await super().cancel(frame)
 
     @property
     def wants_wav_segments(self) -> bool:
         return False
 
+    async def process_frame(self, frame: Frame, direction: FrameDirection):
+        if isinstance(frame, (VADUserStartedSpeakingFrame, VADUserStoppedSpeakingFrame)):
+            if direction == FrameDirection.DOWNSTREAM:
+                await self._vad_event(isinstance(frame, VADUserStoppedSpeakingFrame))
+            await self.push_frame(frame, direction)
+            return
+        await super().process_frame(frame, direction)
+        if direction != FrameDirection.DOWNSTREAM:
+            return
+        if isinstance(frame, PushToTalkStartFrame):
+            await self._start_segment(keep_preroll=False)
+        elif isinstance(frame, UserStartedSpeakingFrame) and self.state.hands_free:
+            await self._start_segment(keep_preroll=True)
+            if self.partial_interval_s > 0:
+                self._partials = self.create_task(self._partial_loop())
+        elif isinstance(frame, UserStoppedSpeakingFrame) and self._user_speaking:
+            # end-of-turn detection time: from the VAD pause (which lags the speech by vad_stop_s) to the decision
+            self.state.end_of_turn_ms = round((time.perf_counter() - self._vad_stopped_at) * 1000)
+            await self._end_segment()
+
+    async def _start_segment(self, keep_preroll: bool) -> None:
+        if not keep_preroll:
+            self._audio_buffer.clear()
+        self._user_speaking = True
+
+    async def _vad_event(self, paused: bool) -> None:
+        self._vad_paused = paused
+        if not paused:
+            self._drop_speculation()
+            return
+        self._vad_stopped_at = time.perf_counter()
+        if self._user_speaking and self.state.hands_free:
+            self._drop_speculation()
+            audio = bytes(self._audio_buffer) + self._trailing_silence()
+            self._speculation = asyncio.ensure_future(self._decode(audio))
+
+    def _drop_speculation(self) -> None:
+        if self._speculation is not None:
+            self._speculation.cancel()  # the decode thread finishes; its result is ignored
+            self._speculation = None
+
+    async def _decode(self, audio: bytes):
+        return await self.recognizer.atranscribe(audio, self.sample_rate, language=self.state.language)
+
+    async def _end_segment(self) -> None:
+        if self._partials is not None:
+            await self.cancel_task(self._partials)
+            self._partials = None
+        speculation, self._speculation = self._speculation, None
+        if speculation is not None and self._vad_paused:
+            self._user_speaking = False
+            segment = SpeculatedSegment(bytes(self._audio_buffer))
+            segment.task = speculation
+            self._audio_buffer.clear()
+            await self._segment_queue.put(segment)
+            return
+        if speculation is not None:
+            speculation.cancel()
+        await self._handle_user_stopped_speaking(VADUserStoppedSpeakingFrame())
+
     async def process_audio_frame(self, frame: InputAudioRawFrame, direction: FrameDirection):
         if isinstance(frame, AudioEndMarkerFrame):
-            await self._handle_user_stopped_speaking(VADUserStoppedSpeakingFrame())
+            if self._user_speaking:
+                await self._end_segment()
             return
         await super().process_audio_frame(frame, direction)
+
+    async def _partial_loop(self) -> None:
+        decoded = 0
+        while True:
+            await asyncio.sleep(self.partial_interval_s)
+            if self._vad_paused:
+                continue  # a pause may be the end: keep the CPU for the speculative decode
+            audio = bytes(self._audio_buffer)
+            if len(audio) - decoded < MIN_PARTIAL_AUDIO_S * self.sample_rate * 2:
+                continue
+            decoded = len(audio)
+            try:
+                result = await self.recognizer.atranscribe(audio, self.sample_rate, language=self.state.language)
+            except Exception:
+                _LOG.exception("partial ASR failed")
+                continue
+            if result.text and self._user_speaking:
+                await self.push_frame(
+                    OutputTransportMessageUrgentFrame(
+                        message={
+                            "type": "transcript",
+                            "kind": "partial",
+                            "text": result.text,
+                            "confidence": result.confidence,
+                        }
+                    )
+                )
 
     async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame | None, None]:
         await self.push_frame(OutputTransportMessageUrgentFrame(message=protocol.state("thinking")))
         try:
-            transcript = await self.recognizer.atranscribe(audio, self.sample_rate, language=self.language)
+            if isinstance(audio, SpeculatedSegment):
+                transcript = await audio.task
+            else:
+                transcript = await self._decode(audio)
         except Exception as exc:  # a decode failure must not end the session
             _LOG.exception("ASR failed")
             yield OutputTransportMessageUrgentFrame(message=protocol.error("asr_failed", f"recognition failed: {exc}"))
             yield OutputTransportMessageUrgentFrame(message=protocol.state("idle"))
             return
-        _LOG.info("ASR %d ms (%d ms audio): %r", transcript.elapsed_ms, transcript.duration_ms, transcript.text)
+        _LOG.info(
+            "session %s: ASR %d ms (%d ms audio): %r",
+            self.state.session_id,
+            transcript.elapsed_ms,
+            transcript.duration_ms,
+            transcript.text,
+        )
+        if self.recorder is not None:
+            await asyncio.to_thread(self.recorder.save, self.state, audio, self.sample_rate, transcript.text)
         yield TranscriptionFrame(transcript.text, "citizen", time_now_iso8601(), result=transcript)

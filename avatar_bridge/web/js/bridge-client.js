@@ -1,0 +1,98 @@
+// A protocol v1 client (docs/protocol.md) that keeps itself connected: when the websocket drops it
+// reconnects with exponential back-off and says hello again, so the page can keep what it shows.
+// Messages typed while disconnected are queued and sent after the new session starts.
+
+export function bridgeUrl(base = location.href) {
+  const url = new URL("/ws", base);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  return url.href;
+}
+
+export class BridgeClient extends EventTarget {
+  /** @param {string} url  @param {() => object} hello  returns the hello fields (read on every connect) */
+  constructor(url, hello, { minDelayMs = 500, maxDelayMs = 8000 } = {}) {
+    super();
+    this.url = url;
+    this.hello = hello;
+    this.minDelayMs = minDelayMs;
+    this.maxDelayMs = maxDelayMs;
+    this.attempt = 0;
+    this.ws = null;
+    this.ready = false; // session received
+    this.queue = [];
+    this.stopped = false;
+    this.status = "idle";
+  }
+
+  connect() {
+    this.stopped = false;
+    this._setStatus(this.attempt ? "reconnecting" : "connecting");
+    const ws = new WebSocket(this.url);
+    ws.binaryType = "arraybuffer";
+    this.ws = ws;
+    ws.onopen = () => {
+      ws.send(JSON.stringify({ type: "hello", protocol: "1", ...this.hello() }));
+    };
+    ws.onmessage = (event) => {
+      if (typeof event.data !== "string") {
+        this.dispatchEvent(new CustomEvent("audio", { detail: event.data }));
+        return;
+      }
+      let message;
+      try {
+        message = JSON.parse(event.data);
+      } catch {
+        console.warn("bridge sent text that is not JSON", event.data);
+        return;
+      }
+      if (message.type === "session") {
+        const reconnected = this.attempt > 0;
+        this.attempt = 0;
+        this.ready = true;
+        this._setStatus("open");
+        this.dispatchEvent(new CustomEvent("message", { detail: { ...message, reconnected } }));
+        for (const queued of this.queue.splice(0)) this.send(queued);
+        return;
+      }
+      this.dispatchEvent(new CustomEvent("message", { detail: message }));
+    };
+    ws.onclose = (event) => {
+      if (this.ws !== ws) return;
+      this.ready = false;
+      this.ws = null;
+      this.dispatchEvent(new CustomEvent("closed", { detail: { code: event.code } }));
+      if (this.stopped || event.code === 4001) {
+        this._setStatus(event.code === 4001 ? "refused" : "closed");
+        return;
+      }
+      const delay = Math.min(this.maxDelayMs, this.minDelayMs * 2 ** this.attempt) * (0.8 + Math.random() * 0.4);
+      this.attempt += 1;
+      this._setStatus("reconnecting");
+      setTimeout(() => this.stopped || this.connect(), delay);
+    };
+  }
+
+  /** Send a JSON message; queued until the session is back if the connection is down (except audio). */
+  send(message) {
+    if (this.ready && this.ws?.readyState === WebSocket.OPEN) {
+      this.ws.send(JSON.stringify(message));
+      return true;
+    }
+    if (["text", "button", "reset", "settings"].includes(message.type)) this.queue.push(message);
+    return false;
+  }
+
+  sendAudio(buffer) {
+    if (this.ready && this.ws?.readyState === WebSocket.OPEN) this.ws.send(buffer);
+  }
+
+  close() {
+    this.stopped = true;
+    this.ws?.close();
+  }
+
+  _setStatus(status) {
+    this.status = status;
+    this.dispatchEvent(new CustomEvent("status", { detail: status }));
+  }
+}

@@ -1,0 +1,141 @@
+// Cards and quick-reply buttons, shared by the kiosk and the web widget. A card is the dialogue core's
+// custom payload (docs/ARCHITECTURE.md "Cards"); service cards also show the knowledge base's facts
+// (window and zone, time, fee) and a QR code to the service's page, fetched from the bridge.
+
+export function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value == null || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child == null || child === false) continue;
+    node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+const factsCache = new Map();
+
+export function serviceFacts(apiBase, serviceId) {
+  if (!factsCache.has(serviceId)) {
+    const url = new URL(`/api/services/${encodeURIComponent(serviceId)}`, apiBase);
+    factsCache.set(serviceId, fetch(url).then((r) => (r.ok ? r.json() : null)).catch(() => null));
+  }
+  return factsCache.get(serviceId);
+}
+
+const list = (items, ordered = false) => h(ordered ? "ol" : "ul", {}, items.map((i) => h("li", {}, i)));
+const windowsText = (t, windows) => `${windows.length > 1 ? t.windows : t.window} ${windows.join(", ")}`;
+
+function locationLine(t, loc, zoneName) {
+  return `${windowsText(t, loc.windows)} · ${t.zone} ${loc.zone}${zoneName ? ` (${zoneName})` : ""} · ${t.floor} ${loc.floor}`;
+}
+
+function feeText(t, fee) {
+  if (!fee) return null;
+  return fee.amount === 0 ? t.free : `${fee.amount} ${fee.currency || "CNY"}${fee.notes ? ` (${fee.notes})` : ""}`;
+}
+
+function directionsText(d) {
+  if (!d) return null;
+  return d.sentence || [d.side && `on your ${d.side}`, d.distance_m && `${d.distance_m} m`,
+    d.floor_change ? `${Math.abs(d.floor_change)} floor${Math.abs(d.floor_change) > 1 ? "s" : ""} ${d.floor_change > 0 ? "up" : "down"}` : null]
+    .filter(Boolean).join(", ");
+}
+
+function topicBody(t, card) {
+  const f = card.fields || {};
+  if (f.unknown) return h("p", {}, `${t.unknown} ${t.hotline} ${f.hotline}`);
+  switch (card.topic) {
+    case "materials":
+      return h("ul", { class: "checklist", "aria-label": t.materials },
+        (f.materials || []).map((m) => h("li", { "data-material": m.name },
+          h("span", { class: "item-name" }, m.name),
+          h("span", { class: "item-form" }, ` — ${t[m.form] || m.form}${m.count > 1 ? ` ×${m.count}` : ""}`),
+          m.notes ? h("span", { class: "item-notes" }, ` (${m.notes.replace(/\.$/, "")})`) : null)));
+    case "location":
+      return h("div", {}, h("p", { class: "where" }, locationLine(t, f.location, f.zone_name)),
+        directionsText(f.directions) ? h("p", { class: "directions" }, directionsText(f.directions)) : null);
+    case "processing_time":
+      return h("p", {}, f.processing_time);
+    case "fee":
+      return h("p", {}, feeText(t, f.fee));
+    case "online":
+      return h("p", {}, [f.online?.app_path || f.online?.web_url, f.online?.notes].filter(Boolean).join(". "));
+    case "steps":
+      return list(f.steps || [], true);
+    case "eligibility":
+      return list(f.eligibility || []);
+    case "cross_province":
+      return h("p", {}, f.cross_province?.how || "");
+    case "summary":
+      return h("p", {}, f.summary || "");
+    default:
+      return null;
+  }
+}
+
+function factsBlock(t, card, facts) {
+  const shown = card.topic;
+  const rows = [];
+  if (shown !== "location") rows.push([t.location, locationLine(t, facts.location, facts.zone_name)]);
+  if (shown !== "processing_time" && facts.processing_time) rows.push([t.time, facts.processing_time]);
+  if (shown !== "fee" && facts.fee) rows.push([t.fee, feeText(t, facts.fee)]);
+  const dl = h("dl", { class: "facts" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
+  const qr = h("figure", { class: "qr" });
+  qr.innerHTML = facts.qr_svg; // SVG made by the bridge from the knowledge base, not from user input
+  const svg = qr.querySelector("svg");
+  if (svg) {
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", `QR code: ${facts.page_url}`);
+  }
+  qr.append(h("figcaption", {}, `${t.scan} ${facts.city_app}`));
+  return h("div", { class: "card-facts" }, dl, qr);
+}
+
+/** A card element for a card payload; service cards fill in their facts when they arrive. */
+export function renderCard(card, { t, apiBase }) {
+  if (!card || typeof card !== "object") return null;
+  const f = card.fields || {};
+  const title = card.service_name || t[card.topic] || t[card.kind] || "";
+  const el = h("section", { class: `card card-${card.kind}`, "data-kind": card.kind, "data-topic": card.topic || "",
+    "data-service": card.service_id || "", "aria-label": title },
+  h("h3", { class: "card-title" }, title));
+  if (card.kind === "service") {
+    if (card.topic && t[card.topic]) el.append(h("p", { class: "card-topic" }, t[card.topic]));
+    const body = topicBody(t, card);
+    if (body) el.append(body);
+    if (card.service_id && apiBase) {
+      serviceFacts(apiBase, card.service_id).then((facts) => facts && el.append(factsBlock(t, card, facts)));
+    }
+  } else if (card.kind === "ticket" && f.issued) {
+    el.append(h("p", { class: "ticket-number" }, f.number),
+      h("p", {}, `${windowsText(t, f.windows || [])} · ${t.zone} ${f.zone} · ${t.floor} ${f.floor}`));
+  } else if (card.kind === "appointment") {
+    el.append(h("dl", { class: "facts" }, h("dt", {}, t.reference), h("dd", {}, f.reference),
+      h("dt", {}, t.time), h("dd", {}, `${f.date} ${f.time}`)));
+  } else if (card.kind === "hall" && card.topic === "hours") {
+    el.append(list((f.opening_hours || []).map((o) => `${o.days.join(", ")}: ${o.open}–${o.close}`)));
+    if ((f.closed_days || []).length) {
+      el.append(h("p", {}, `${t.closedDays}: ${f.closed_days.map((c) => `${c.date} (${c.reason})`).join("; ")}`));
+    }
+  } else if (f.directions || f.hotline) {
+    if (directionsText(f.directions)) el.append(h("p", { class: "directions" }, directionsText(f.directions)));
+    if (f.hotline) el.append(h("p", {}, `${t.hotline} ${f.hotline}`));
+  }
+  return el.childElementCount > 1 ? el : null;
+}
+
+/** Quick-reply buttons; onPick(button) is called with {title, payload}. */
+export function renderButtons(buttons, onPick, { t }) {
+  if (!buttons || !buttons.length) return null;
+  const group = h("div", { class: "quick-replies", role: "group", "aria-label": t.followUps });
+  for (const b of buttons) {
+    group.append(h("button", { type: "button", class: "quick-reply", "data-payload": b.payload,
+      onclick: () => onPick(b) }, b.title));
+  }
+  return group;
+}

@@ -1,0 +1,384 @@
+// The kiosk page: touch to start (browsers need a gesture before audio), then the guide talks over
+// protocol v1 with lip-sync, gestures, captions, cards, quick replies, push-to-talk or hands-free
+// microphone, typed questions, barge-in, settings, inactivity reset and reconnection.
+
+import { createAvatar } from "./avatar/renderer.js";
+import { BridgeClient, bridgeUrl } from "./bridge-client.js";
+import { h, renderButtons, renderCard } from "./cards.js";
+import { strings, translatePage } from "./i18n.js";
+import { Microphone } from "./mic.js";
+import { loadSettings, saveSettings } from "./settings.js";
+import { SpeechPlayer } from "./speech-player.js";
+
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+const kioskId = params.get("kiosk") || "entrance";
+const token = params.get("token");
+const HOLD_MS = 400; // a press longer than this is push-to-talk; shorter is a tap that toggles
+const NOTICE_MS = 8000;
+
+const settings = loadSettings({ language: params.get("lang") || "en", mode: params.get("mode") || "push_to_talk" });
+let t = strings(settings.language);
+const metrics = { frames: 0, speakingFrames: 0, speakingMs: 0, speechToAudibleMs: [], avatarFirstPaintMs: null,
+  interactiveMs: null };
+const kiosk = { settings, metrics, events: [], state: "idle" };
+window.lobbyKiosk = kiosk;
+
+function applySettings() {
+  document.documentElement.classList.toggle("elderly", settings.elderly);
+  document.documentElement.classList.toggle("high-contrast", settings.contrast);
+  document.documentElement.lang = settings.language === "zh" ? "zh-CN" : "en";
+  $("elderly").setAttribute("aria-pressed", String(settings.elderly));
+  $("contrast").setAttribute("aria-pressed", String(settings.contrast));
+  $("language").value = settings.language;
+  $("mode").value = settings.mode;
+  t = strings(settings.language);
+  translatePage(document, settings.language);
+  setState(kiosk.state);
+  setConnection(kiosk.client?.status || "idle");
+}
+
+function helloFields() {
+  return { kiosk_id: kioskId, language: settings.language, mode: settings.mode, elderly: settings.elderly,
+    capabilities: { audio_in: true, audio_out: true, visemes: true, gestures: true }, ...(token ? { token } : {}) };
+}
+
+// --- conversation on screen -------------------------------------------------------------------
+function addEntry(kind, text, extra = []) {
+  const li = h("li", { class: `msg msg-${kind}` },
+    h("span", { class: "visually-hidden" }, kind === "bot" ? `${t.guide}: ` : `${t.you}: `),
+    text ? h("span", { class: "msg-text" }, text) : null, extra);
+  $("conversation").append(li);
+  li.scrollIntoView({ block: "end" });
+  return li;
+}
+
+function showBotMessage(message) {
+  const extras = [];
+  for (const card of message.cards?.length ? message.cards : [message.card]) {
+    const el = renderCard(card, { t, apiBase: location.href });
+    if (el) extras.push(el);
+  }
+  const buttons = renderButtons(message.buttons, pickButton, { t });
+  if (buttons) extras.push(buttons);
+  addEntry("bot", message.text, extras);
+  setCaption(message.text);
+}
+
+function pickButton(button) {
+  interruptLocally();
+  addEntry("user", button.title);
+  kiosk.client.send({ type: "button", payload: button.payload, title: button.title });
+}
+
+function setCaption(text, words = null) {
+  const box = $("captions");
+  box.replaceChildren();
+  if (words) {
+    words.forEach((w, i) => {
+      if (i) box.append(" ");
+      box.append(h("span", { class: "word", "data-index": i }, w.word));
+    });
+  } else if (text) {
+    box.append(text);
+  }
+}
+
+function notice(text) {
+  $("notice").textContent = text;
+  clearTimeout(notice.timer);
+  if (text) notice.timer = setTimeout(() => ($("notice").textContent = ""), NOTICE_MS);
+}
+
+function setState(state) {
+  kiosk.state = state;
+  const el = $("state");
+  el.dataset.state = state;
+  el.textContent = t[state] || state;
+  document.querySelector(".stage").dataset.state = state;
+  kiosk.avatar?.setState(state);
+}
+
+function setConnection(status) {
+  const el = $("connection");
+  el.dataset.status = status;
+  el.textContent = t[status] || status;
+}
+
+// --- speech and avatar ---------------------------------------------------------------------------
+function interruptLocally() {
+  if (kiosk.player?.speaking) kiosk.player.stop();
+}
+
+function onMessage(message) {
+  kiosk.events.push(message.type);
+  const player = kiosk.player;
+  switch (message.type) {
+    case "session":
+      if (message.reason === "reset" || message.reason === "inactivity") {
+        player.stop();
+        $("conversation").replaceChildren();
+        setCaption("");
+        if (message.reason === "inactivity") notice(t.privacy);
+        kiosk.avatar.playGesture("idle", {});
+      } else if (message.reconnected) {
+        notice(t.open);
+        if (settings.mode === "hands_free") startHandsFree();
+      }
+      break;
+    case "state":
+      setState(message.state);
+      break;
+    case "transcript":
+      if (message.kind === "final" && message.text) {
+        kiosk.partial?.remove();
+        kiosk.partial = null;
+        addEntry("user", message.text).classList.add("msg-transcript");
+      } else if (message.text) {
+        if (!kiosk.partial) kiosk.partial = addEntry("user", "");
+        kiosk.partial.classList.add("msg-transcript", "msg-partial");
+        kiosk.partial.replaceChildren(h("span", { class: "msg-text" }, message.text));
+      }
+      break;
+    case "bot_message":
+      showBotMessage(message);
+      break;
+    case "emotion":
+      kiosk.avatar.setEmotion(message.name, message.intensity);
+      break;
+    case "gesture":
+      player.gesture(message);
+      break;
+    case "speech":
+      player.speech(message);
+      break;
+    case "speech_end":
+      player.speechEnd(message);
+      break;
+    case "error":
+      console.warn("bridge error", message.code, message.message);
+      if (message.code === "unknown_type" && /settings/.test(message.message)) {
+        // a bridge without run-time settings: reconnect, the new hello carries them (the screen is kept)
+        kiosk.client.ws?.close();
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+function frame(now) {
+  const { player, avatar } = kiosk;
+  const view = player.tick();
+  avatar.setViseme(view.viseme);
+  if (view.utterance) {
+    metrics.speakingFrames += 1;
+    if (kiosk.lastFrame) metrics.speakingMs += now - kiosk.lastFrame;
+    const spans = $("captions").querySelectorAll(".word");
+    if (spans.length !== view.utterance.words.length) setCaption(null, view.utterance.words);
+    if (kiosk.currentWord !== view.word) {
+      $("captions").querySelector(".word.current")?.classList.remove("current");
+      if (view.word != null) $("captions").querySelector(`.word[data-index="${view.word}"]`)?.classList.add("current");
+      kiosk.currentWord = view.word;
+    }
+  }
+  metrics.frames += 1;
+  kiosk.lastFrame = now;
+  avatar.update(now);
+  requestAnimationFrame(frame);
+}
+
+// --- microphone -----------------------------------------------------------------------------------
+function micLabel() {
+  $("mic").setAttribute("aria-label", settings.mode === "hands_free" ? (kiosk.mic?.active ? t.micHandsFree : t.micOff) : t.mic);
+}
+
+async function startTalking() {
+  if (kiosk.talking) return;
+  kiosk.talking = true;
+  $("mic").setAttribute("aria-pressed", "true");
+  interruptLocally();
+  kiosk.client.send({ type: "audio_start", sample_rate: 16000, encoding: "pcm16" });
+  try {
+    await kiosk.mic.start();
+  } catch (error) {
+    console.warn("microphone unavailable", error);
+    notice(t.micDenied);
+    stopTalking();
+  }
+}
+
+function stopTalking() {
+  if (!kiosk.talking) return;
+  kiosk.talking = false;
+  $("mic").setAttribute("aria-pressed", "false");
+  kiosk.mic.stop();
+  kiosk.client.send({ type: "audio_end" });
+}
+
+async function startHandsFree() {
+  if (settings.mode !== "hands_free") return;
+  kiosk.talking = false;
+  kiosk.client.send({ type: "audio_start", sample_rate: 16000, encoding: "pcm16" });
+  try {
+    await kiosk.mic.start();
+    $("mic").setAttribute("aria-pressed", "true");
+  } catch (error) {
+    console.warn("microphone unavailable", error);
+    notice(t.micDenied);
+  }
+  micLabel();
+}
+
+function stopHandsFree() {
+  if (kiosk.mic.active) {
+    kiosk.mic.stop();
+    kiosk.client.send({ type: "audio_end" });
+  }
+  $("mic").setAttribute("aria-pressed", "false");
+  micLabel();
+}
+
+function wireMic() {
+  const button = $("mic");
+  let pressedAt = 0, pressStarted = false, suppressClick = false;
+  button.addEventListener("pointerdown", () => {
+    if (settings.mode !== "push_to_talk" || kiosk.talking) return;
+    pressedAt = performance.now();
+    pressStarted = true;
+    startTalking();
+  });
+  button.addEventListener("pointerup", () => {
+    if (pressStarted && kiosk.talking && performance.now() - pressedAt > HOLD_MS) {
+      stopTalking();
+      suppressClick = true;
+      pressStarted = false;
+    }
+  });
+  button.addEventListener("click", () => {
+    if (settings.mode === "hands_free") {
+      if (kiosk.mic.active) stopHandsFree();
+      else startHandsFree();
+      return;
+    }
+    if (suppressClick) { suppressClick = false; return; }
+    if (pressStarted) { pressStarted = false; return; } // a tap: keep listening until the next tap
+    if (kiosk.talking) stopTalking();
+    else startTalking();
+  });
+}
+
+// --- settings ---------------------------------------------------------------------------------------
+function changeSettings(change) {
+  Object.assign(settings, change);
+  saveSettings(settings);
+  applySettings();
+  kiosk.client?.send({ type: "settings", ...change });
+}
+
+function wireControls() {
+  $("ask").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = $("question").value.trim();
+    if (!text) return;
+    $("question").value = "";
+    interruptLocally();
+    addEntry("user", text);
+    kiosk.client.send({ type: "text", text });
+  });
+  $("stop").addEventListener("click", () => {
+    interruptLocally();
+    kiosk.client.send({ type: "interrupt" });
+  });
+  $("reset").addEventListener("click", () => kiosk.client.send({ type: "reset" }));
+  $("elderly").addEventListener("click", () => changeSettings({ elderly: !settings.elderly }));
+  $("contrast").addEventListener("click", () => { settings.contrast = !settings.contrast; saveSettings(settings); applySettings(); });
+  $("language").addEventListener("change", (e) => changeSettings({ language: e.target.value }));
+  $("mode").addEventListener("change", (e) => {
+    if (settings.mode === "hands_free") stopHandsFree();
+    if (kiosk.talking) stopTalking();
+    changeSettings({ mode: e.target.value });
+    micLabel();
+    if (settings.mode === "hands_free") startHandsFree();
+  });
+  wireMic();
+}
+
+async function start() {
+  const audio = new (window.AudioContext || window.webkitAudioContext)();
+  await audio.resume();
+  kiosk.audio = audio;
+  const player = new SpeechPlayer(audio);
+  kiosk.player = player;
+  player.addEventListener("gesture", (e) => {
+    kiosk.avatar.playGesture(e.detail.name, { durationMs: e.detail.duration_ms, target: e.detail.target, beat: e.detail.beat });
+  });
+  player.addEventListener("speech", (e) => {
+    if (e.detail.message.seq === 0) setCaption(null, e.detail.utterance.words);
+  });
+  player.addEventListener("started", (e) => {
+    kiosk.client.send({ type: "playback", utterance_id: e.detail.id, state: "started" });
+  });
+  player.addEventListener("ended", (e) => {
+    const u = e.detail.utterance;
+    if (u.audibleAt && u.firstSpeechAt) metrics.speechToAudibleMs.push(u.audibleAt - u.firstSpeechAt);
+    $("captions").querySelector(".word.current")?.classList.remove("current");
+    kiosk.currentWord = null;
+    if (u.t0 != null) kiosk.client.send({ type: "playback", utterance_id: u.id, state: "finished" });
+  });
+  kiosk.mic = new Microphone(audio, (buffer) => kiosk.client.sendAudio(buffer));
+  const client = new BridgeClient(params.get("ws") || bridgeUrl(), helloFields);
+  kiosk.client = client;
+  client.addEventListener("message", (e) => onMessage(e.detail));
+  client.addEventListener("audio", (e) => player.audio(e.detail));
+  client.addEventListener("status", (e) => {
+    setConnection(e.detail);
+    if (e.detail === "reconnecting") notice(t.reconnecting);
+  });
+  client.addEventListener("closed", () => {
+    player.stop();
+    if (kiosk.talking) { kiosk.talking = false; kiosk.mic.stop(); $("mic").setAttribute("aria-pressed", "false"); }
+  });
+  client.connect();
+  $("start-screen").hidden = true;
+  $("app").inert = false;
+  micLabel();
+  addEntry("bot", t.welcome);
+  if (settings.mode === "hands_free") client.addEventListener("message", function first(e) {
+    if (e.detail.type === "session") { client.removeEventListener("message", first); startHandsFree(); }
+  });
+  $("question").focus();
+}
+
+async function main() {
+  applySettings();
+  wireControls();
+  const avatar = await createAvatar(params.get("avatar") || "svg");
+  avatar.mount($("avatar"));
+  kiosk.avatar = avatar;
+  requestAnimationFrame((now) => {
+    avatar.update(now);
+    requestAnimationFrame(() => {
+      metrics.avatarFirstPaintMs = performance.now();
+      performance.mark("lobby:avatar-first-paint");
+    });
+  });
+  kiosk.player = new SpeechPlayer(null);
+  requestAnimationFrame(frame);
+  const button = $("start");
+  button.addEventListener("click", () => {
+    if (kiosk.started) return;
+    kiosk.started = true;
+    start().catch((error) => {
+      console.error("start failed", error);
+      kiosk.started = false;
+    });
+  });
+  button.disabled = false;
+  button.focus();
+  metrics.interactiveMs = performance.now();
+  performance.mark("lobby:interactive");
+  document.body.dataset.ready = "true";
+}
+
+main();

@@ -1,0 +1,60 @@
+"""Personal data (ID-card numbers, phone numbers, names given to the appointment form) is masked in
+every trainer view and export; only an admin can reveal a conversation, and that is logged."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.harness import Conversation
+from tests.trainer.conftest import cli
+from trainer.masking import mask_text
+
+PHONE, ID_NUMBER, NAME = "13812345678", "11010519491231002X", "Li Na"
+SECRETS = (PHONE, ID_NUMBER, NAME)
+
+
+def test_personal_data_is_masked_everywhere_by_default(servers, live, trainer):
+    c = Conversation(servers, metadata={"kiosk_id": "entrance", "channel": "kiosk", "language": "en"})
+    c.say(f"I lost my ID card, my number is {ID_NUMBER} and my phone is {PHONE}")
+    assert "which day" in " ".join(m.get("text", "") for m in c.say("book an appointment for a passport")).lower()
+    c.say("next Tuesday")
+    c.say("10:30")
+    assert "Booked" in " ".join(m.get("text", "") for m in c.say(NAME))
+
+    ann = trainer.client("ann")
+    inbox = ann.get("/inbox", params={"kiosk": "entrance"}).text
+    page = ann.get(f"/conversations/{c.sender}").text
+    export = ann.get(f"/conversations/{c.sender}/export.json").text
+    shown = cli(live, "show", c.sender).stdout
+    listed = cli(live, "inbox", "--json", "--limit", "500").stdout
+    for view in (inbox, page, export, shown, listed):
+        assert not [s for s in SECRETS if s in view]
+    assert "[id-card]" in page and "[phone]" in page and "[name]" in page
+    turns = json.loads(export)["turns"]
+    assert turns[-1]["text"] == "[name]"
+    assert json.loads(export)["slots"]["appt_name"] == "[name]"
+
+    refused = ann.get(f"/conversations/{c.sender}", params={"reveal": 1})
+    assert refused.status_code == 403
+    assert "Only an admin may show unmasked personal data" in refused.text
+
+    ada = trainer.client("ada")
+    revealed = ada.get(f"/conversations/{c.sender}", params={"reveal": 1}).text
+    assert NAME in revealed and PHONE in revealed
+    assert "reveal_personal_data" in ada.get("/audit").text
+
+
+@pytest.mark.parametrize(
+    ("said", "shown"),
+    [
+        ("my number is 13812345678", "my number is [phone]"),
+        ("call 138 1234 5678 or +86 139-1234-5678", "call [phone] or [phone]"),
+        ("landline 0571-88776655 please", "landline [phone] please"),
+        ("ID 11010519491231002X and old one 110105491231002", "ID [id-card] and old one [id-card]"),
+        ("can I come on 2026-12-15 at 10:30, ticket D001", "can I come on 2026-12-15 at 10:30, ticket D001"),
+    ],
+)
+def test_masking_rules_hide_numbers_but_keep_dates_times_and_tickets(said, shown):
+    assert mask_text(said) == shown

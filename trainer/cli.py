@@ -1,0 +1,325 @@
+"""`python -m trainer`: the trainer studio from the command line.
+
+    python -m trainer serve                            # the web pages on 127.0.0.1:$LOBBY_TRAINER_PORT
+    python -m trainer users add alice --role admin     # first admin (asks for the password)
+    python -m trainer inbox --low-confidence 0.6       # conversations where the guide was unsure
+    python -m trainer annotate "when do you close" --intent hall_hours --user alice
+    python -m trainer train --user alice               # validate, train, evaluate (progress printed)
+    python -m trainer evaluate [--model NAME]
+    python -m trainer activate NAME --user alice [--override-reason TEXT]
+    python -m trainer rollback --user alice
+
+Commands that change something take `--user`, a trainer account whose role is enforced (the
+command line trusts the shell user to be who they say, as anyone with shell access can read the
+database anyway); everything they do lands in the audit log like changes made in the web pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+from trainer.config import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings(
+        project=Path(args.project) if args.project else Settings().project,
+        tracker_url=args.tracker_url or "",
+        rasa_url=args.rasa_url or "",
+        rasa_token=args.token or "",
+        state_dir=Path(args.state_dir) if args.state_dir else None,
+    )
+
+
+def _state(settings: Settings):
+    from trainer.state import State
+
+    settings.ensure_dirs()
+    return State.open(settings.state_db_url)
+
+
+def _user(state, args, permission: str) -> str:
+    from trainer import auth
+
+    name = args.user or os.environ.get("LOBBY_TRAINER_USER")
+    if not name:
+        raise SystemExit(f"error: say who you are with --user NAME (a trainer account allowed to {permission})")
+    role = auth.role_of(state, name)
+    if role is None:
+        raise SystemExit(f"error: there is no trainer account called {name} (create one with `users add`)")
+    try:
+        auth.require(name, role, permission)
+    except auth.Forbidden as exc:
+        raise SystemExit(f"refused: {exc}") from None
+    return name
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    import uvicorn
+
+    from trainer.web import create_app
+
+    print(f"trainer studio on http://{args.host}:{args.port}/ (project {settings.project})", flush=True)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def cmd_inbox(args, settings: Settings) -> int:
+    from trainer import tracker
+
+    state = _state(settings)
+    n = tracker.sync(state, tracker.open_tracker(settings.tracker_url))
+    if n:
+        print(f"indexed {n} new events", file=sys.stderr)
+    f = tracker.InboxFilter(
+        date_from=dt.date.fromisoformat(args.date_from) if args.date_from else None,
+        date_to=dt.date.fromisoformat(args.date_to) if args.date_to else None,
+        channel=args.channel,
+        kiosk_id=args.kiosk,
+        intent=args.intent,
+        below=args.low_confidence,
+        fallback=True if args.fallback else None,
+        handoff=True if args.handoff else None,
+        reviewed=False if args.unreviewed else True if args.reviewed else None,
+        per_page=args.limit,
+    )
+    page = tracker.inbox(state, f)
+    if args.json:
+        print(json.dumps(page.rows, indent=1, default=str))
+        return 0
+    print(f"{page.total} conversations (showing {len(page.rows)}); personal data masked")
+    for r in page.rows:
+        conf = f"{r['min_conf']:.2f}" if r["min_conf"] is not None else "  - "
+        flags = " ".join(
+            x for x, on in (("fallback", r["fallback"]), ("handoff", r["handoff"]), ("reviewed", r["reviewed"])) if on
+        )
+        when = dt.datetime.fromtimestamp(r["last_ts"]).strftime("%Y-%m-%d %H:%M") if r["last_ts"] else ""
+        print(f"{when}  {r['sender_id'][:24]:24}  {r['channel'] or '':6} {conf}  {r['snippet'][:60]!r}  {flags}")
+    return 0
+
+
+def cmd_show(args, settings: Settings) -> int:
+    from trainer import tracker
+
+    view = tracker.conversation(tracker.open_tracker(settings.tracker_url), args.sender_id, masked=True)
+    if view is None:
+        print(f"no conversation {args.sender_id}", file=sys.stderr)
+        return 1
+    for t in view.turns:
+        conf = f"{t.confidence:.2f}" if t.confidence is not None else "-"
+        print(f"[{t.event_id}] user: {t.text}   ({t.intent} {conf}; service={t.service})")
+        for r in t.replies:
+            print(f"      bot: {r}")
+    return 0
+
+
+def cmd_annotate(args, settings: Settings) -> int:
+    from trainer.annotate import annotate
+    from trainer.nludata import Refused
+
+    state = _state(settings)
+    user = _user(state, args, "annotate")
+    try:
+        out = annotate(settings, state, user, args.text, args.intent, args.span, args.service)
+    except Refused as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
+    print(out.message)
+    return 0
+
+
+def _run_job(settings: Settings, kind: str, user: str, model: str | None = None) -> int:
+    from trainer import jobs
+
+    state = _state(settings)
+    try:
+        job_id = jobs.create(settings, state, kind, user, model)
+    except jobs.JobBusy as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
+    print(f"job #{job_id}: {kind} (log: {settings.state_dir / 'jobs' / f'{job_id}.log'})", flush=True)
+    out = jobs.run(settings, state, job_id, echo=lambda line: print(f"  {line}", flush=True))
+    if out["status"] != "succeeded":
+        print(f"failed: {out.get('error')}", file=sys.stderr)
+        return 1
+    if out.get("model"):
+        print(f"report: {settings.state_dir / 'reports' / (out['model'] + '.json')}")
+    return 0
+
+
+def cmd_validate(args, settings: Settings) -> int:
+    return _run_job(settings, "validate", _user(_state(settings), args, "train"))
+
+
+def cmd_train(args, settings: Settings) -> int:
+    return _run_job(settings, "train", _user(_state(settings), args, "train"))
+
+
+def cmd_evaluate(args, settings: Settings) -> int:
+    from trainer.models import list_models
+
+    name = args.model or next((m.name for m in list_models(settings, None)), None)
+    if not name:
+        print(f"no models in {settings.model_dir}", file=sys.stderr)
+        return 1
+    return _run_job(settings, "evaluate", _user(_state(settings), args, "train"), name)
+
+
+def cmd_activate(args, settings: Settings) -> int:
+    from trainer import models
+    from trainer.nludata import Refused
+
+    state = _state(settings)
+    user = _user(state, args, "activate")
+    try:
+        models.activate(settings, state, args.model, user, args.override_reason)
+    except (Refused, RuntimeError) as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_rollback(args, settings: Settings) -> int:
+    from trainer import models
+    from trainer.nludata import Refused
+
+    state = _state(settings)
+    user = _user(state, args, "rollback")
+    try:
+        models.rollback(settings, state, user)
+    except (Refused, RuntimeError) as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_models(args, settings: Settings) -> int:
+    from trainer import models
+
+    live = models.live_model(settings)
+    for m in models.list_models(settings, live):
+        f1 = (
+            f"macro F1 {m.report['macro_f1']:.3f}, gate {'passed' if m.report['gate']['passed'] else 'NOT passed'}"
+            if m.report
+            else "not evaluated"
+        )
+        print(f"{'*' if m.live else ' '} {m.name}  {m.size_mb} MB  {f1}")
+    return 0
+
+
+def cmd_users(args, settings: Settings) -> int:
+    from trainer import auth
+
+    state = _state(settings)
+    if args.users_command == "list":
+        for u in auth.list_users(state):
+            print(f"{u['username']}  {u['role']}")
+        return 0
+    password = os.environ.get("LOBBY_TRAINER_PASSWORD")
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        password = getpass.getpass(f"password for {args.username}: ")
+        if getpass.getpass("again: ") != password:
+            print("the passwords differ; nothing changed", file=sys.stderr)
+            return 2
+    try:
+        auth.add_user(state, args.username, password, args.role)
+    except ValueError as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
+    state.log(f"cli:{getpass.getuser()}", "add_user", username=args.username, role=args.role)
+    print(f"added {args.username} ({args.role})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m trainer",
+        description=__doc__.split("\n")[0],
+        epilog=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--project", help="project directory with data/, config.yml, domain.yml, models/ (default: this repo)"
+    )
+    p.add_argument("--tracker-url", help="SQLAlchemy URL of Rasa's tracker store (default sqlite:///$LOBBY_TRACKER_DB)")
+    p.add_argument("--rasa-url", help="running Rasa server (default http://127.0.0.1:$LOBBY_RASA_PORT)")
+    p.add_argument("--token", help="Rasa HTTP API token (default $LOBBY_RASA_TOKEN or var/rasa_token)")
+    p.add_argument("--state-dir", help="trainer state: accounts, audit, jobs, reports (default var/trainer)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("serve", help="serve the web pages")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=int(os.environ.get("LOBBY_TRAINER_PORT", "8770")))
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("inbox", help="list conversations (masked), newest first")
+    s.add_argument("--low-confidence", type=float, metavar="T", help="only where some message scored below T")
+    s.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
+    s.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
+    s.add_argument("--channel", choices=["kiosk", "web", "other"])
+    s.add_argument("--kiosk", help="kiosk id")
+    s.add_argument("--intent", help="only conversations with a message predicted as this intent")
+    s.add_argument("--fallback", action="store_true", help="only where the fallback happened")
+    s.add_argument("--handoff", action="store_true", help="only where a human was asked for")
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--unreviewed", action="store_true")
+    g.add_argument("--reviewed", action="store_true")
+    s.add_argument("--limit", type=int, default=50)
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=cmd_inbox)
+
+    s = sub.add_parser("show", help="one conversation turn by turn (masked)")
+    s.add_argument("sender_id")
+    s.set_defaults(func=cmd_show)
+
+    def with_user(parser):
+        parser.add_argument("--user", help="trainer account doing this (default $LOBBY_TRAINER_USER)")
+        return parser
+
+    s = with_user(sub.add_parser("annotate", help="add a message as a training example of an intent"))
+    s.add_argument("text")
+    s.add_argument("--intent", required=True)
+    s.add_argument("--span", help="the words naming the service")
+    s.add_argument("--service", help="service id the span refers to (a file name in data/services/)")
+    s.set_defaults(func=cmd_annotate)
+
+    for name, func, text in (
+        ("validate", cmd_validate, "rasa data validate on the project's data"),
+        ("train", cmd_train, "validate, train and evaluate against the live model"),
+    ):
+        with_user(sub.add_parser(name, help=text)).set_defaults(func=func)
+    s = with_user(sub.add_parser("evaluate", help="evaluate a model on the held-back test split"))
+    s.add_argument("--model", help="model name (default: the newest)")
+    s.set_defaults(func=cmd_evaluate)
+
+    s = with_user(sub.add_parser("activate", help="put a model live in the running Rasa server (admin)"))
+    s.add_argument("model")
+    s.add_argument("--override-reason", help="activate although the evaluation gate failed, and why")
+    s.set_defaults(func=cmd_activate)
+    with_user(sub.add_parser("rollback", help="go back to the previous live model (admin)")).set_defaults(
+        func=cmd_rollback
+    )
+    sub.add_parser("models", help="list trained models and their evaluation").set_defaults(func=cmd_models)
+
+    s = sub.add_parser("users", help="trainer accounts")
+    us = s.add_subparsers(dest="users_command", required=True)
+    a = us.add_parser("add", help="create an account (the first admin is made this way)")
+    a.add_argument("username")
+    a.add_argument("--role", choices=["annotator", "admin"], default="annotator")
+    a.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    us.add_parser("list", help="list accounts")
+    s.set_defaults(func=cmd_users)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args, _settings(args))

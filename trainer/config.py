@@ -1,0 +1,91 @@
+"""Where the trainer finds the project, the tracker store, the running Rasa server and its own state.
+
+Every value has a default that matches `scripts/env.sh`, and can be overridden from the
+environment or the command line, so tests point the trainer at a temporary project copy.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tracker_url_from_env(project: Path) -> str:
+    if os.environ.get("LOBBY_TRACKER_URL"):
+        return os.environ["LOBBY_TRACKER_URL"]
+    if os.environ.get("LOBBY_PG_HOST"):  # the same variables endpoints.postgres.yml reads
+        user = os.environ.get("LOBBY_PG_USER", "")
+        password = os.environ.get("LOBBY_PG_PASSWORD", "")
+        auth = f"{user}:{password}@" if user else ""
+        port = os.environ.get("LOBBY_PG_PORT", "5432")
+        return f"postgresql://{auth}{os.environ['LOBBY_PG_HOST']}:{port}/{os.environ.get('LOBBY_PG_DB', 'rasa')}"
+    db = os.environ.get("LOBBY_TRACKER_DB") or str(project / "var" / "tracker.db")
+    return f"sqlite:///{db}"
+
+
+@dataclass
+class Settings:
+    """One trainer installation: a project directory plus the services it talks to."""
+
+    project: Path = field(default_factory=lambda: Path(os.environ.get("LOBBY_ROOT", REPO_ROOT)))
+    tracker_url: str = ""
+    rasa_url: str = ""
+    rasa_token: str = ""
+    state_dir: Path | None = None
+    model_dir: Path | None = None
+    test_split: Path | None = None
+    venvs: Path = field(default_factory=lambda: Path(os.environ.get("LOBBY_VENVS", REPO_ROOT / ".venv")))
+    # The held-back split has about 6 phrases per intent, so one phrase flipping moves an intent's F1 by
+    # ~0.1: a 0.15 margin tolerates one flipped phrase (training noise) and blocks two (a real regression).
+    gate_margin: float = field(default_factory=lambda: float(os.environ.get("LOBBY_TRAINER_GATE_MARGIN", "0.15")))
+    keep_models: int = field(default_factory=lambda: int(os.environ.get("LOBBY_TRAINER_KEEP_MODELS", "5")))
+    min_examples: int = 10
+    similarity_threshold: float = 0.85
+    low_confidence: float = 0.6
+    rasa_cache_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        self.project = Path(self.project).resolve()
+        self.tracker_url = self.tracker_url or _tracker_url_from_env(self.project)
+        port = os.environ.get("LOBBY_RASA_PORT", "5005")
+        self.rasa_url = (self.rasa_url or os.environ.get("LOBBY_RASA_URL") or f"http://127.0.0.1:{port}").rstrip("/")
+        if not self.rasa_token:
+            self.rasa_token = os.environ.get("LOBBY_RASA_TOKEN", "")
+        if not self.rasa_token:
+            token_file = self.project / "var" / "rasa_token"
+            self.rasa_token = token_file.read_text().strip() if token_file.exists() else ""
+        self.state_dir = Path(
+            self.state_dir or os.environ.get("LOBBY_TRAINER_STATE") or self.project / "var" / "trainer"
+        )
+        default_models = os.environ.get("LOBBY_MODEL_DIR") if self.project == REPO_ROOT else None
+        self.model_dir = Path(self.model_dir or default_models or self.project / "models" / "dialogue")
+        self.test_split = Path(self.test_split or self.project / "tests" / "nlu" / "test_split.yml")
+        if not self.test_split.exists():
+            self.test_split = REPO_ROOT / "tests" / "nlu" / "test_split.yml"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.project / "data"
+
+    @property
+    def nlu_dir(self) -> Path:
+        return self.data_dir / "nlu"
+
+    @property
+    def state_db_url(self) -> str:
+        return f"sqlite:///{self.state_dir / 'trainer.db'}"
+
+    @property
+    def rasa_python(self) -> Path:
+        return self.venvs / "rasa" / "bin" / "python"
+
+    @property
+    def app_python(self) -> Path:
+        return self.venvs / "app" / "bin" / "python"
+
+    def ensure_dirs(self) -> None:
+        for d in (self.state_dir, self.state_dir / "jobs", self.state_dir / "reports", self.model_dir):
+            d.mkdir(parents=True, exist_ok=True)

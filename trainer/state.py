@@ -1,0 +1,149 @@
+"""The trainer's own database: accounts, audit log, review marks, jobs, activations and the inbox index.
+
+It is kept apart from Rasa's tracker store (which the trainer only reads) in a SQLite file under
+the state directory. The inbox index holds one row per conversation and per user message, already
+masked, so the inbox stays fast with tens of thousands of conversations and never stores raw
+personal data twice.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    insert,
+    select,
+)
+from sqlalchemy.engine import Engine
+
+metadata = MetaData()
+
+users = Table(
+    "users",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False),
+    Column("user", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("details", Text, nullable=False),
+)
+
+reviewed = Table(
+    "reviewed",
+    metadata,
+    Column("sender_id", String(255), primary_key=True),
+    Column("by", String(64), nullable=False),
+    Column("at", Float, nullable=False),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("user", String(64), nullable=False),
+    Column("status", String(16), nullable=False),  # queued, running, succeeded, failed
+    Column("step", String(64), nullable=False, default=""),
+    Column("progress", Float, nullable=False, default=0.0),
+    Column("created_at", Float, nullable=False),
+    Column("finished_at", Float),
+    Column("result", Text, nullable=False, default="{}"),
+)
+
+activations = Table(
+    "activations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False),
+    Column("user", String(64), nullable=False),
+    Column("model", String(255), nullable=False),
+    Column("previous", String(255)),
+    Column("kind", String(16), nullable=False),  # activate, rollback
+    Column("override_reason", Text),
+)
+
+conv_index = Table(
+    "conv_index",
+    metadata,
+    Column("sender_id", String(255), primary_key=True),
+    Column("first_ts", Float, index=True),
+    Column("last_ts", Float, index=True),
+    Column("channel", String(16), index=True),
+    Column("kiosk_id", String(64), index=True),
+    Column("turns", Integer, nullable=False, default=0),
+    Column("min_conf", Float, index=True),
+    Column("fallback", Boolean, nullable=False, default=False),
+    Column("handoff", Boolean, nullable=False, default=False),
+    Column("snippet", Text, nullable=False, default=""),
+    Column("requested_slot", String(64)),
+)
+
+msg_index = Table(
+    "msg_index",
+    metadata,
+    Column("event_id", Integer, primary_key=True),
+    Column("sender_id", String(255), index=True, nullable=False),
+    Column("ts", Float),
+    Column("text", Text, nullable=False),
+    Column("intent", String(128), index=True),
+    Column("confidence", Float),
+)
+
+index_meta = Table(
+    "index_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", String(255), nullable=False),
+)
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+@dataclass
+class State:
+    engine: Engine
+
+    @classmethod
+    def open(cls, url: str) -> State:
+        engine = create_engine(url, future=True)
+        if url.startswith("sqlite"):
+            event.listen(engine, "connect", _sqlite_pragmas)
+        metadata.create_all(engine)
+        return cls(engine)
+
+    def log(self, user: str, action: str, **details: Any) -> None:
+        """Append to the audit log: who did what, when."""
+        with self.engine.begin() as conn:
+            conn.execute(insert(audit).values(at=time.time(), user=user, action=action, details=json.dumps(details)))
+
+    def audit_entries(self, limit: int = 200) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(audit).order_by(audit.c.id.desc()).limit(limit)).mappings().all()
+        return [{**r, "details": json.loads(r["details"])} for r in rows]
