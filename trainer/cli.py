@@ -205,7 +205,8 @@ def cmd_models(args, settings: Settings) -> int:
     live = models.live_model(settings)
     for m in models.list_models(settings, live):
         f1 = (
-            f"macro F1 {m.report['macro_f1']:.3f}, gate {'passed' if m.report['gate']['passed'] else 'NOT passed'}"
+            f"macro F1 {m.report['macro_f1']:.3f}, gate "
+            + ("passed" if m.report.get("gate", {}).get("passed") else "NOT passed")
             if m.report
             else "not evaluated"
         )

@@ -252,7 +252,9 @@ def live_report(settings: Settings, live_model: str | None, say: Progress) -> di
     except httpx.HTTPError as exc:
         say(f"could not reach the running Rasa server at {settings.rasa_url}: {exc}")
         return None
-    rep = {"model": live_model, "created_at": time.time(), **score(examples, preds)}
+    rep = {"model": live_model, "created_at": time.time(), **score(examples, preds), "live_model": live_model,
+           "diff": [], "gate": {"passed": True, "margin": settings.gate_margin, "worse": [],
+                                "reason": "this was the live model when it was measured"}}  # fmt: skip
     save_report(settings, rep)
     return rep
 

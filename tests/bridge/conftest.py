@@ -34,8 +34,16 @@ class BridgeServer:
     def __init__(self, config: BridgeConfig, engines: Engines):
         self.config = config
         self.app = create_app(config, engines)
-        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=config.port, log_level="warning",
-                                                    ws="websockets-sansio", lifespan="off"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                self.app,
+                host="127.0.0.1",
+                port=config.port,
+                log_level="warning",
+                ws="websockets-sansio",
+                lifespan="off",
+            )
+        )
         self.thread = threading.Thread(target=lambda: asyncio.run(self.server.serve()), daemon=True)
 
     @property
@@ -84,8 +92,16 @@ class Kiosk:
         self.ws.send(json.dumps(message) if isinstance(message, dict) else message)
 
     def hello(self, kiosk_id: str = "entrance", **extra) -> dict:
-        self.send({"type": "hello", "protocol": "1", "kiosk_id": kiosk_id, "language": "en",
-                   "capabilities": {"audio_in": True, "audio_out": True, "visemes": True, "gestures": True}} | extra)
+        self.send(
+            {
+                "type": "hello",
+                "protocol": "1",
+                "kiosk_id": kiosk_id,
+                "language": "en",
+                "capabilities": {"audio_in": True, "audio_out": True, "visemes": True, "gestures": True},
+            }
+            | extra
+        )
         return self.wait("session")
 
     def recv(self) -> dict | None:
@@ -120,9 +136,12 @@ class Kiosk:
 
     def since(self, start: int) -> dict:
         got = self.messages[start:]
-        return {"bot": next(m for m in got if m["type"] == "bot_message"), "all": got,
-                "speech": [m for m in got if m["type"] == "speech"],
-                "gestures": [m for m in got if m["type"] == "gesture" and m["utterance_id"]]}
+        return {
+            "bot": next(m for m in got if m["type"] == "bot_message"),
+            "all": got,
+            "speech": [m for m in got if m["type"] == "speech"],
+            "gestures": [m for m in got if m["type"] == "gesture" and m["utterance_id"]],
+        }
 
 
 @pytest.fixture(scope="session")
@@ -173,8 +192,9 @@ def hands_free_pcm(engines: Engines, text: str, lead_s: float = 0.3, trail_s: fl
     """A citizen talking to a hands-free kiosk: some room silence, the question, then silence while they wait."""
     speech = engines.tts.synthesize(text)
     audio = soxr.resample(speech.audio.astype(np.float32) / 32768, speech.sample_rate, 16000) * gain
-    audio = np.concatenate([np.zeros(int(lead_s * 16000), np.float32), audio,
-                            np.zeros(int(trail_s * 16000), np.float32)])
+    audio = np.concatenate(
+        [np.zeros(int(lead_s * 16000), np.float32), audio, np.zeros(int(trail_s * 16000), np.float32)]
+    )
     return (np.clip(audio, -1, 1) * 32767).astype(np.int16).tobytes()
 
 
@@ -183,7 +203,7 @@ def stream_realtime(kiosk: Kiosk, pcm: bytes, chunk_ms: int = 20) -> None:
     step = 16 * 2 * chunk_ms
     start = time.perf_counter()
     for n, i in enumerate(range(0, len(pcm), step)):
-        kiosk.send(pcm[i:i + step])
+        kiosk.send(pcm[i : i + step])
         delay = start + (n + 1) * chunk_ms / 1000 - time.perf_counter()
         if delay > 0:
             time.sleep(delay)

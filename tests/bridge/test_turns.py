@@ -32,7 +32,7 @@ def test_push_to_talk_voice_turn_is_transcribed_and_answered(kiosk, engines):
     kiosk.send({"type": "audio_start", "sample_rate": 16000, "encoding": "pcm16"})
     pcm = speech_pcm16k(engines, "What do I need to bring for a passport?")
     for i in range(0, len(pcm), 3200):
-        kiosk.send(pcm[i:i + 3200])
+        kiosk.send(pcm[i : i + 3200])
     kiosk.send({"type": "audio_end"})
     transcript = kiosk.wait("transcript")
     assert "passport" in transcript["text"].lower()

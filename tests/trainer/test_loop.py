@@ -21,9 +21,8 @@ KIOSK = {"kiosk_id": "entrance", "channel": "kiosk", "language": "en"}
 # Phrasings removed from the weakened workspace's training data (never in the held-back test split).
 PHRASES = [
     "when do you open", "when do you close", "are you open on saturday", "do you close for lunch",
-    "what time do you shut today", "until what time are you open", "is the hall open right now",
-    "what time do you open on saturdays", "when is the hall open", "what time is your lunch break",
-    "what time do you close",
+    "until what time are you open", "what time do you open on saturdays", "when is the hall open",
+    "what time is your lunch break", "what time do you close",
 ]  # fmt: skip
 
 
