@@ -28,6 +28,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# The one web origin the test Rasa's socket.io channel accepts: a port free on this machine (not a fixed 8080
+# that a developer's own server may hold); browser tests serve their third-party page from it.
+WEB_ORIGIN_PORT = free_port()
+WEB_ORIGIN = f"http://127.0.0.1:{WEB_ORIGIN_PORT}"
+
+
 def current_model() -> Path:
     pointer = MODEL_DIR / "current"
     if not pointer.exists():
@@ -90,7 +96,7 @@ class DialogueServers:
     rasa_proc: subprocess.Popen | None = None
     actions_proc: subprocess.Popen | None = None
     rasa_startup_s: float = 0.0
-    cors_origins: str = "http://127.0.0.1:8080"
+    cors_origins: str = WEB_ORIGIN
 
     @property
     def tracker_db(self) -> Path:

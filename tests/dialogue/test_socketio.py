@@ -8,7 +8,9 @@ import uuid
 import pytest
 import socketio
 
-ALLOWED = "http://127.0.0.1:8080"
+from tests.harness import WEB_ORIGIN
+
+ALLOWED = WEB_ORIGIN
 
 
 async def converse(url: str, origin: str, messages: list[str], custom: dict | None = None) -> list[list[dict]]:

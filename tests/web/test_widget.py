@@ -8,11 +8,11 @@ import threading
 
 import pytest
 
-from tests.harness import free_port
+from tests.harness import WEB_ORIGIN_PORT, free_port
 from tests.web.conftest import shot
 from tests.web.test_kiosk import serious_violations
 
-WEBCHAT_PORT = 8080  # http://127.0.0.1:8080 is the origin the Rasa socket.io channel allows in tests (tests/harness.py)
+WEBCHAT_PORT = WEB_ORIGIN_PORT  # the one origin the test Rasa socket.io channel allows (tests/harness.py)
 
 
 def serve(directory, port: int) -> http.server.ThreadingHTTPServer:
