@@ -229,7 +229,8 @@ def write_doc(r: dict) -> None:
     table = "| Measure | Result | Target |\n|---|---|---|\n" + "\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows)
     section = (
         "<!-- trainer:begin -->\n## Trainer studio (`make bench-trainer`)\n\n"
-        f"Measured {r['measured_at']} on this {r['machine']['cpus']}-core machine (shared with other work); raw "
+        f"Measured {r['measured_at']} on this {r['machine']['cpus']}-core machine, shared with other work (load "
+        f"average {r['machine']['load_at_start']:.1f} at the start); raw "
         "numbers in `benchmarks/results/trainer.json`.\n\n" + table + "\n\n"
         "Page times are HTTP round trips of the signed-in page (server-side rendering included). The first inbox "
         "load folds every tracker event into the trainer's masked index; later loads read only new events. "

@@ -30,6 +30,7 @@ from trainer.state import State, jobs
 TRAIN_DATA = ["data/nlu", "data/rules.yml", "data/stories.yml"]
 _EPOCHS = re.compile(r"Epochs:\s+\d+%\|[^|]*\|\s*(\d+)/(\d+)")
 _STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+|\x1b\[[0-9;]*m")  # own time stamps; no colours
+_NOISE = re.compile(r"(Deprecation|PendingDeprecation|Future)Warning: ")  # UserWarnings are validation findings
 _BAR = re.compile(r"\d+%\|")  # other progress bars (story blocks, featurization): noise in a log
 _RUNNING = threading.Lock()
 
@@ -118,7 +119,7 @@ def _run(ctx: JobContext, args: list[str], lo: float, hi: float) -> int:
                         ctx.say(f"epoch {done}/{total}")
             elif part.strip() and not _BAR.search(part):
                 # Library deprecation warnings (and the source line Python prints under each) are noise here.
-                if "Warning: " in part or (skipping and part.startswith("  ")):
+                if _NOISE.search(part) or (skipping and part.startswith("  ")):
                     skipping = True
                     continue
                 skipping = False

@@ -246,7 +246,9 @@ def inbox(state: State, f: InboxFilter) -> InboxPage:
     if f.handoff is not None:
         cond.append(c.c.handoff == f.handoff)
     if f.intent:
-        cond.append(exists().where(msg_index.c.sender_id == c.c.sender_id, msg_index.c.intent == f.intent))
+        # IN (uncorrelated subquery) is evaluated once; a correlated EXISTS let SQLite pick the intent index
+        # and rescan it for every conversation (seconds with 10,000 conversations).
+        cond.append(c.c.sender_id.in_(select(msg_index.c.sender_id).where(msg_index.c.intent == f.intent)))
     is_reviewed = exists().where(reviewed.c.sender_id == c.c.sender_id)
     if f.reviewed is True:
         cond.append(is_reviewed)
@@ -364,6 +366,15 @@ def conversation(tracker: Engine, sender_id: str, masked: bool = True) -> Conver
         for t in turns:
             t.text = NAME if t.is_name else mask_text(t.text, names)
             t.replies = [mask_text(x, names) for x in t.replies]
+            # Entities carry the words they were found in (a name can be tagged as an entity by mistake).
+            t.entities = (
+                []
+                if t.is_name
+                else [
+                    {**e, "value": mask_text(str(e.get("value")), names)} if isinstance(e.get("value"), str) else e
+                    for e in t.entities
+                ]
+            )
         slots = {
             k: (NAME if k in NAME_SLOTS and v else mask_text(v, names) if isinstance(v, str) else v)
             for k, v in slots.items()
