@@ -71,6 +71,12 @@ def main(argv: list[str] | None = None) -> None:
         help="pause (s) after which Smart-Turn judges whether the citizen has finished (default %(default)s)",
     )
     p.add_argument(
+        "--vad-min-volume",
+        type=float,
+        default=d.vad_min_volume,
+        help="loudness (0-1) speech needs to count for the VAD; higher ignores quieter voices (default %(default)s)",
+    )
+    p.add_argument(
         "--partial-interval",
         type=float,
         default=d.partial_interval_s,
@@ -83,6 +89,12 @@ def main(argv: list[str] | None = None) -> None:
         help="while the avatar speaks, quieter speech counts as its own echo (default %(default)s)",
     )
     p.add_argument("--token", default=d.token, help="shared secret the kiosks send in hello (env LOBBY_BRIDGE_TOKEN)")
+    p.add_argument(
+        "--session-secret",
+        default=d.session_secret,
+        help="key that signs session ids, so kiosks can resume a conversation after a reconnect, also across "
+        "bridge restarts (env LOBBY_BRIDGE_SESSION_SECRET; default: random per process)",
+    )
     p.add_argument("--max-sessions", type=int, default=d.max_sessions, help="default %(default)s")
     p.add_argument(
         "--inactivity",
@@ -118,9 +130,11 @@ def main(argv: list[str] | None = None) -> None:
         elderly_end_silence_s=a.elderly_end_silence,
         vad_start_s=a.vad_start,
         vad_stop_s=a.vad_stop,
+        vad_min_volume=a.vad_min_volume,
         partial_interval_s=a.partial_interval,
         echo_dbfs=a.echo_dbfs,
         token=a.token,
+        session_secret=a.session_secret,
         max_sessions=a.max_sessions,
         inactivity_s=a.inactivity,
         recordings_dir=a.keep_recordings,

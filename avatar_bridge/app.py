@@ -29,6 +29,7 @@ from avatar_bridge.metrics import BridgeMetrics
 from avatar_bridge.rasa import RasaClient, RasaProcessor
 from avatar_bridge.recordings import Recorder
 from avatar_bridge.serializer import AudioRateLimit, KioskSerializer
+from avatar_bridge.sessions import SessionBook
 from avatar_bridge.state import SessionState
 from avatar_bridge.stt import VoiceSTTService
 from avatar_bridge.tts import SpeechSynthesizer
@@ -109,8 +110,9 @@ async def run_session(
     engines: Engines,
     metrics: BridgeMetrics,
     recorder: Recorder | None = None,
+    book: SessionBook | None = None,
 ) -> None:
-    state = SessionState(speaking_rate=config.speaking_rate, end_silence_s=config.end_silence_s)
+    state = SessionState(speaking_rate=config.speaking_rate, end_silence_s=config.end_silence_s, book=book)
     sample_rate = engines.tts.sample_rate
     limit = AudioRateLimit(margin=config.audio_rate_margin, burst_s=config.audio_burst_s)
     transport = FastAPIWebsocketTransport(
@@ -145,13 +147,20 @@ async def run_session(
     turn_settings = TurnSettings(
         vad_start_s=config.vad_start_s,
         vad_stop_s=config.vad_stop_s,
+        vad_min_volume=config.vad_min_volume,
         elderly_end_silence_s=config.elderly_end_silence_s,
         echo_dbfs=config.echo_dbfs,
     )
     rasa = RasaClient(config.rasa_url, config.rasa_timeout_s, config.rasa_retries)
     controller = SessionController(state, settings, close)
     turns = TurnTaker(state, turn_settings)
-    stt = VoiceSTTService(engines.recognizer, state, partial_interval_s=config.partial_interval_s, recorder=recorder)
+    stt = VoiceSTTService(
+        engines.recognizer,
+        state,
+        partial_interval_s=config.partial_interval_s,
+        recorder=recorder,
+        vad_stop_s=config.vad_stop_s,
+    )
     tts = SpeechSynthesizer(
         engines.tts,
         state,
@@ -201,6 +210,8 @@ async def run_session(
         await runner.run()
     finally:
         await rasa.aclose()
+        if book is not None and state.hello:
+            book.left(state.session_id, state.last_activity)
 
 
 def create_app(config: BridgeConfig, engines: Engines | None = None) -> FastAPI:
@@ -210,6 +221,7 @@ def create_app(config: BridgeConfig, engines: Engines | None = None) -> FastAPI:
     app.state.metrics = metrics = BridgeMetrics()
     recorder = Recorder(Path(config.recordings_dir), config.retention_days) if config.recordings_dir else None
     gate = asyncio.Lock()
+    book = SessionBook.from_secret(config.session_secret, config.inactivity_s)
 
     @app.get("/health")
     async def health():
@@ -242,7 +254,7 @@ def create_app(config: BridgeConfig, engines: Engines | None = None) -> FastAPI:
             await websocket.close(1013, "too many sessions")
             return
         try:
-            await run_session(websocket, config, app.state.engines, metrics, recorder)
+            await run_session(websocket, config, app.state.engines, metrics, recorder, book)
         except Exception:
             _LOG.exception("session crashed")
         finally:

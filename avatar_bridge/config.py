@@ -83,6 +83,8 @@ class BridgeConfig:
     tts_variation: float = 1.0  # 0 = deterministic Piper (tests)
     speaking_rate: float = 1.0
     token: str | None = os.environ.get("LOBBY_BRIDGE_TOKEN") or None
+    # signs session ids so hello.resume works only for ids this bridge issued; None = random per process
+    session_secret: str | None = os.environ.get("LOBBY_BRIDGE_SESSION_SECRET") or None
     max_sessions: int = 8
     inactivity_s: float = 60.0
     max_messages_per_s: int = 20
@@ -91,8 +93,9 @@ class BridgeConfig:
     rasa_timeout_s: float = 10.0
     rasa_retries: int = 2
     # hands-free turn taking (Silero VAD + Smart-Turn v3)
-    vad_start_s: float = 0.15  # speech that starts a turn / a barge-in
-    vad_stop_s: float = 0.2  # pause that makes Smart-Turn look at the utterance
+    vad_start_s: float = 0.1  # speech that starts a turn / a barge-in (barge-in also needs echo_dbfs)
+    vad_stop_s: float = 0.15  # pause that makes Smart-Turn look at the utterance
+    vad_min_volume: float = 0.4  # Silero's loudness gate (0-1 of -110..-10 LUFS); Pipecat's 0.6 lags onsets
     end_silence_s: float = 0.8  # silence that ends the turn whatever Smart-Turn says
     elderly_end_silence_s: float = 2.0
     elderly_rate: float = 0.85  # speaking rate multiplier in elderly mode

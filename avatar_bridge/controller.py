@@ -30,6 +30,7 @@ from pipecat.utils.time import time_now_iso8601
 from avatar_bridge import protocol
 from avatar_bridge.config import KioskProfile
 from avatar_bridge.frames import PushToTalkStartFrame
+from avatar_bridge.sessions import ResumeRefused
 from avatar_bridge.state import SessionState
 
 _LOG = logging.getLogger(__name__)
@@ -135,8 +136,10 @@ class SessionController(FrameProcessor):
         self.state.end_silence_s = profile.end_silence_s
         self.state.asr_model, self.state.voice = profile.asr_model, profile.voice
         self.state.elderly = message.get("elderly", profile.elderly)
+        self.state.audio_out = message.get("capabilities", {}).get("audio_out", True)
         if "mode" not in message and profile.mode:
             self.state.hands_free = profile.mode == "hands_free"
+        reason = await self._open_conversation(message.get("resume"))
         self._applied()
         _LOG.info(
             "session %s: kiosk %s at %s, %s, %s%s",
@@ -147,7 +150,23 @@ class SessionController(FrameProcessor):
             "hands-free" if self.state.hands_free else "push-to-talk",
             ", elderly" if self.state.elderly else "",
         )
-        await self._session("hello")
+        await self._session(reason)
+
+    async def _open_conversation(self, resume: dict | None) -> str:
+        """`hello.resume`: continue that conversation if this bridge issued it to this kiosk, else a fresh one."""
+        if resume is not None and self.state.book is not None:
+            try:
+                self.state.book.check_resume(resume["session_id"], self.state.kiosk_id)
+            except ResumeRefused as exc:
+                _LOG.warning("kiosk %s: resume of %r refused: %s", self.state.kiosk_id, resume["session_id"], exc)
+                await self._send(protocol.error("bad_session", f"cannot resume: {exc}; a new conversation starts"))
+            else:
+                self.state.session_id = resume["session_id"]
+                self.state.turns = max(self.state.turns, 1)  # an inactivity reset applies to it
+                _LOG.info("session %s resumed by kiosk %s", self.state.session_id, self.state.kiosk_id)
+                return "resume"
+        self.state.session_id = self.state.issue_id()
+        return "hello"
 
     def _applied(self) -> None:
         if self.on_settings:

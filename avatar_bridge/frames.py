@@ -19,6 +19,19 @@ class AudioEndMarkerFrame(InputAudioRawFrame):
 
 
 @dataclass
+class SpeechPausingFrame(SystemFrame):
+    """Hands-free: the VAD has heard `quiet_s` of quiet after speech, before it confirms a pause (`vad_stop_s`).
+    The recogniser starts its speculative decode here, so ASR overlaps the rest of the pause confirmation."""
+
+    quiet_s: float = 0.0
+
+
+@dataclass
+class SpeechResumedFrame(SystemFrame):
+    """Hands-free: speech came back before the VAD confirmed the pause that SpeechPausingFrame announced."""
+
+
+@dataclass
 class BotReplyFrame(DataFrame):
     """One reply of the dialogue core, to speak and animate."""
 

@@ -10,12 +10,19 @@ A segment is one citizen turn:
 While a hands-free turn goes on, the audio so far is re-decoded every
 `partial_interval_s` and sent as `transcript {kind: partial}`.
 
-Speculative decoding: when the VAD reports a pause inside a hands-free turn,
-the audio so far is decoded at once, while Smart-Turn decides whether the turn
-is over. If it is (and the citizen has not spoken again), that result is the
+Speculative decoding: as soon as the VAD has heard a little quiet after speech
+(`speculate_after_s`, SpeechPausingFrame; before it even confirms the pause),
+the audio so far is decoded, while the pause is confirmed and Smart-Turn decides
+whether the turn is over. If it is (and the citizen has not spoken again), that result is the
 final transcript, so ASR time overlaps end-of-turn detection instead of
 following it. If the citizen goes on, the speculation is dropped. (Segments
 follow turns, not every VAD pause.)
+
+Partials never make the final transcript wait: the model serialises calls, so
+a partial decode still running when the VAD pause comes would hold the
+speculative decode behind it. If that partial already covers all the speech
+(it started in the pause's silence), it *is* the speculation; no partial
+starts during a pause.
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ from pipecat.services.stt_service import SegmentedSTTService
 from pipecat.utils.time import time_now_iso8601
 
 from avatar_bridge import protocol
-from avatar_bridge.frames import AudioEndMarkerFrame, PushToTalkStartFrame
+from avatar_bridge.frames import AudioEndMarkerFrame, PushToTalkStartFrame, SpeechPausingFrame, SpeechResumedFrame
 from avatar_bridge.recordings import Recorder
 from avatar_bridge.state import SessionState
 from voice.asr import Recognizer
@@ -63,6 +70,7 @@ class VoiceSTTService(SegmentedSTTService):
         state: SessionState | None = None,
         partial_interval_s: float = 0.0,
         recorder: Recorder | None = None,
+        vad_stop_s: float = 0.15,
         **kwargs,
     ):
         kwargs.setdefault("ttfs_p99_latency", 1.5)
@@ -81,6 +89,8 @@ class VoiceSTTService(SegmentedSTTService):
         self._vad_stopped_at = time.perf_counter()
         self._vad_paused = False
         self._speculation: asyncio.Task | None = None
+        self.vad_stop_s = vad_stop_s  # the VAD pause follows at least this much silence
+        self._partial_decode: tuple[int, asyncio.Future] | None = None  # (audio bytes, decode) in flight
 
     async def cancel(self, frame):
         self._drop_speculation()
@@ -91,9 +101,20 @@ class VoiceSTTService(SegmentedSTTService):
         return False
 
     async def process_frame(self, frame: Frame, direction: FrameDirection):
+        if isinstance(frame, (SpeechPausingFrame, SpeechResumedFrame)):
+            if isinstance(frame, SpeechPausingFrame):
+                self._pause_started(frame.quiet_s)
+            else:
+                self._speech_resumed()
+            return  # ours alone
         if isinstance(frame, (VADUserStartedSpeakingFrame, VADUserStoppedSpeakingFrame)):
             if direction == FrameDirection.DOWNSTREAM:
-                await self._vad_event(isinstance(frame, VADUserStoppedSpeakingFrame))
+                if isinstance(frame, VADUserStoppedSpeakingFrame):
+                    self._vad_stopped_at = time.perf_counter()
+                    if not self._vad_paused or self._speculation is None:
+                        self._pause_started(self.vad_stop_s)
+                else:
+                    self._speech_resumed()
             await self.push_frame(frame, direction)
             return
         await super().process_frame(frame, direction)
@@ -115,20 +136,28 @@ class VoiceSTTService(SegmentedSTTService):
             self._audio_buffer.clear()
         self._user_speaking = True
 
-    async def _vad_event(self, paused: bool) -> None:
-        self._vad_paused = paused
-        if not paused:
-            self._drop_speculation()
-            return
-        self._vad_stopped_at = time.perf_counter()
+    def _speech_resumed(self) -> None:
+        self._vad_paused = False
+        self._drop_speculation()
+
+    def _pause_started(self, quiet_s: float) -> None:
+        """The citizen paused (maybe finished): decode what they said while the pause is confirmed and judged."""
+        self._vad_paused = True
         if self._user_speaking and self.state.hands_free:
             self._drop_speculation()
+            partial = self._partial_decode
+            silence_bytes = int(quiet_s * self.sample_rate) * 2
+            if partial is not None and not partial[1].done() and partial[0] >= len(self._audio_buffer) - silence_bytes:
+                self._speculation = partial[1]  # that partial heard the whole utterance: no second decode
+                return
             audio = bytes(self._audio_buffer) + self._trailing_silence()
             self._speculation = asyncio.ensure_future(self._decode(audio))
 
     def _drop_speculation(self) -> None:
         if self._speculation is not None:
-            self._speculation.cancel()  # the decode thread finishes; its result is ignored
+            # The decode thread still finishes (its result is ignored): a pause inside a sentence costs one
+            # wasted decode, which the next one waits for. Silero rarely hears 60 ms of quiet mid-phrase.
+            self._speculation.cancel()
             self._speculation = None
 
     async def _decode(self, audio: bytes):
@@ -167,11 +196,19 @@ class VoiceSTTService(SegmentedSTTService):
             if len(audio) - decoded < MIN_PARTIAL_AUDIO_S * self.sample_rate * 2:
                 continue
             decoded = len(audio)
+            decode = asyncio.ensure_future(self._decode(audio))
+            self._partial_decode = (len(audio), decode)
             try:
-                result = await self.recognizer.atranscribe(audio, self.sample_rate, language=self.state.language)
+                result = await asyncio.shield(decode)  # it may become the speculation: never cancel it from here
+            except asyncio.CancelledError:
+                if asyncio.current_task().cancelling():
+                    raise
+                continue  # the speculation it became was dropped (the citizen went on)
             except Exception:
                 _LOG.exception("partial ASR failed")
                 continue
+            finally:
+                self._partial_decode = None
             if result.text and self._user_speaking:
                 await self.push_frame(
                     OutputTransportMessageUrgentFrame(

@@ -110,7 +110,27 @@ class SpeechSynthesizer(FrameProcessor):
     async def _msg(self, message: dict) -> None:
         await self.push_frame(OutputTransportMessageFrame(message=message))
 
+    async def _silent_reply(self, reply: BotReplyFrame) -> None:
+        """A client without audio output (the text widget): nothing is synthesised, only `metrics` and `idle`."""
+        stages = dict(reply.stages) | {"total_ms": round((time.perf_counter() - reply.turn_started) * 1000)}
+        await self._msg({"type": "metrics", "utterance_id": reply.utterance_id, "stages": stages})
+        await self._msg(protocol.state("idle"))
+        if self.on_turn:
+            self.on_turn(stages)
+        if self.state.closing:
+            await self._renew()
+
+    async def _renew(self) -> None:
+        """The farewell was given: the next citizen starts fresh."""
+        self.state.renew()
+        _LOG.info("session renewed (goodbye): %s", self.state.session_id)
+        await self._msg(protocol.session(self.state.session_id, self.state.kiosk_id, "goodbye", self.out_sample_rate))
+        await self._msg(protocol.state("idle"))
+
     async def _speak(self, reply: BotReplyFrame) -> None:
+        if not self.state.audio_out:
+            await self._silent_reply(reply)
+            return
         uid = reply.utterance_id
         plan = gestures.plan(reply.cards, reply.text)
         timeline = gestures.GestureTimeline(plan.cues)
@@ -157,9 +177,4 @@ class SpeechSynthesizer(FrameProcessor):
         if self.on_turn:
             self.on_turn(stages)
         if self.state.closing and seq:  # the farewell was spoken: the next citizen starts fresh
-            self.state.renew()
-            _LOG.info("session renewed (goodbye): %s", self.state.session_id)
-            await self._msg(
-                protocol.session(self.state.session_id, self.state.kiosk_id, "goodbye", self.out_sample_rate)
-            )
-            await self._msg(protocol.state("idle"))
+            await self._renew()

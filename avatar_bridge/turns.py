@@ -29,7 +29,7 @@ import numpy as np
 from pipecat.audio.turn.smart_turn.base_smart_turn import SmartTurnParams
 from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnalyzerV3
 from pipecat.audio.vad.silero import SileroVADAnalyzer
-from pipecat.audio.vad.vad_analyzer import VADParams
+from pipecat.audio.vad.vad_analyzer import VADParams, VADState
 from pipecat.frames.frames import (
     Frame,
     InputAudioRawFrame,
@@ -46,7 +46,7 @@ from pipecat.turns.user_turn_processor import UserTurnProcessor
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
 from avatar_bridge import protocol
-from avatar_bridge.frames import AudioEndMarkerFrame
+from avatar_bridge.frames import AudioEndMarkerFrame, SpeechPausingFrame, SpeechResumedFrame
 from avatar_bridge.state import SessionState
 
 ECHO_WINDOW_MS = 300  # loudness of the last this-many ms decides echo or citizen
@@ -54,8 +54,12 @@ ECHO_WINDOW_MS = 300  # loudness of the last this-many ms decides echo or citize
 
 @dataclass
 class TurnSettings:
-    vad_start_s: float = 0.15  # speech this long starts a turn (and a barge-in); Pipecat's default is 0.2
-    vad_stop_s: float = 0.2
+    vad_start_s: float = 0.1  # speech this long starts a turn (and a barge-in); Pipecat's default is 0.2
+    vad_stop_s: float = 0.15
+    # Pipecat's loudness gate (0.6) is a smoothed 400 ms BS.1770 level: it holds a turn start (and a barge-in)
+    # back by ~100 ms after Silero already hears speech. Barge-in is guarded by echo_dbfs anyway.
+    vad_min_volume: float = 0.4
+    speculate_after_s: float = 0.06  # quiet after speech that starts the speculative ASR decode (< vad_stop_s)
     elderly_end_silence_s: float = 2.0
     echo_dbfs: float = -35.0
 
@@ -68,9 +72,17 @@ class HandsFreeVAD(VADProcessor):
     """Silero VAD that only listens in hands-free mode (push-to-talk segments on the button)."""
 
     def __init__(self, state: SessionState, settings: TurnSettings, **kwargs):
-        vad = SileroVADAnalyzer(params=VADParams(start_secs=settings.vad_start_s, stop_secs=settings.vad_stop_s))
+        vad = SileroVADAnalyzer(
+            params=VADParams(
+                start_secs=settings.vad_start_s, stop_secs=settings.vad_stop_s, min_volume=settings.vad_min_volume
+            )
+        )
         super().__init__(vad_analyzer=vad, **kwargs)
         self.state = state
+        self.analyzer = vad
+        self._pausing = False
+        self._pausing_frames = 0
+        self._speculate_after_s = settings.speculate_after_s
 
     async def process_frame(self, frame: Frame, direction: FrameDirection):
         if isinstance(frame, InputAudioRawFrame) and (
@@ -79,6 +91,22 @@ class HandsFreeVAD(VADProcessor):
             await self.push_frame(frame, direction)  # skip the VAD (base class would analyse it)
             return
         await super().process_frame(frame, direction)
+        if isinstance(frame, InputAudioRawFrame):
+            await self._watch_pause()
+
+    async def _watch_pause(self) -> None:
+        """Announce the first `speculate_after_s` of quiet after speech, and speech coming back after it."""
+        vad = self.analyzer
+        if not self._pausing_frames and vad.sample_rate:
+            self._pausing_frames = max(1, round(self._speculate_after_s * vad.sample_rate / vad.num_frames_required()))
+        stopping = vad._vad_state == VADState.STOPPING  # Pipecat keeps the state machine private
+        if stopping and not self._pausing and vad._vad_stopping_count >= self._pausing_frames:
+            self._pausing = True
+            await self.push_frame(SpeechPausingFrame(quiet_s=self._speculate_after_s))
+        elif self._pausing and not stopping:
+            self._pausing = False
+            if vad._vad_state == VADState.SPEAKING:
+                await self.push_frame(SpeechResumedFrame())
 
 
 class EndOfTurnAnalyzer(LocalSmartTurnAnalyzerV3):

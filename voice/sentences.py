@@ -35,19 +35,29 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
-def split_first_clause(sentence: str, min_words: int = 4, max_words: int = 12) -> list[str]:
-    """Cut a long sentence after its first clause if that clause has at least `min_words` words."""
+def split_first_clause(sentence: str, min_words: int = 3, max_words: int = 8) -> list[str]:
+    """Cut a sentence of more than `max_words` words after its first clause of at least `min_words` words.
+
+    A colon ends a clause even after two words: replies often open with a title ("Unemployment insurance
+    benefit: A monthly payment ..."), and that title alone is the quickest thing to say first.
+    """
     if len(sentence.split()) <= max_words:
         return [sentence]
     for match in _CLAUSE.finditer(sentence):
         head = sentence[: match.end()].strip()
-        if len(head.split()) >= min_words:
+        needed = min(2, min_words) if head.endswith((":", "：")) else min_words
+        if len(head.split()) >= needed:
             tail = sentence[match.end() :].strip()
             return [head, tail] if tail else [head]
     return [sentence]
 
 
-def plan_utterances(text: str, first_clause_words: int | None = 12) -> list[str]:
+def ends_clause(chunk: str) -> bool:
+    """True if a planned chunk ends inside its sentence (at a comma, semicolon or colon), not at a full stop."""
+    return bool(chunk) and chunk.rstrip()[-1] in ",;:，；："
+
+
+def plan_utterances(text: str, first_clause_words: int | None = 8) -> list[str]:
     """Sentences to synthesise one by one; the first may be split for a faster start."""
     sentences = split_sentences(text)
     if sentences and first_clause_words:

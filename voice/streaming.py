@@ -21,8 +21,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voice.sentences import plan_utterances
-from voice.tts.base import PhonemeTiming, Speech, TTSEngine, VisemeEvent, WordTiming, concatenate
+from voice.sentences import ends_clause, plan_utterances
+from voice.tts.base import (
+    PhonemeTiming,
+    Speech,
+    TTSEngine,
+    VisemeEvent,
+    WordTiming,
+    concatenate,
+    silence,
+)
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,7 @@ class SpeechChunk:
 
 
 _DONE = object()
+CLAUSE_PAUSE_S = 0.12  # after a first clause cut off for a quick start: a comma's pause, not a full stop's
 
 
 class SpeechStream:
@@ -63,7 +72,7 @@ class SpeechStream:
         language: str | None = None,
         normalize: bool = True,
         lookahead: int = 1,
-        first_clause_words: int | None = 12,
+        first_clause_words: int | None = 8,
     ):
         engine.check_rate(rate)
         self.engine = engine
@@ -121,8 +130,13 @@ class SpeechStream:
                 self.synthesized += 1
                 is_last = index == len(self.sentences) - 1
                 if not is_last:
-                    speech = concatenate([speech, self.engine.pause(self.rate, self.language)], speech.sample_rate,
-                                         speech.engine, speech.voice, speech.language)
+                    speech = concatenate(
+                        [speech, self._pause(sentence)],
+                        speech.sample_rate,
+                        speech.engine,
+                        speech.voice,
+                        speech.language,
+                    )
                 chunk = self._chunk(index, sentence, speech, offset_samples, is_last, started)
                 offset_samples += len(speech.audio)
                 await self._queue.put(chunk)
@@ -132,6 +146,13 @@ class SpeechStream:
             await self._queue.put(exc)
             return
         await self._queue.put(_DONE)
+
+    def _pause(self, chunk: str) -> Speech:
+        """The silence after a chunk: a sentence pause, or a short one inside a sentence cut at a clause."""
+        if ends_clause(chunk):
+            engine = self.engine
+            return silence(engine.sample_rate, CLAUSE_PAUSE_S / self.rate, engine.name, engine.voice, self.language)
+        return self.engine.pause(self.rate, self.language)
 
     @staticmethod
     def _chunk(

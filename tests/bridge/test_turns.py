@@ -64,7 +64,13 @@ def test_point_gesture_follows_the_kiosk_position(bridge):
 
 def test_materials_list_gets_one_count_beat_per_item(kiosk):
     kiosk.hello()
-    kiosk.turn("my wife just had a baby, what do I need to do?")
+    first = kiosk.turn("my wife just had a baby, what do I need to do?")
+    # "Newborn one-stop service: One application for ...": the title is spoken first, on its own, so the
+    # reply starts sooner; the next chunk's audio and timings follow on seamlessly
+    opening, rest = first["speech"][:2]
+    assert opening["text"] == "Newborn one-stop service:" and rest["text"].startswith("One application")
+    assert rest["offset_ms"] == opening["offset_ms"] + opening["duration_ms"]
+    assert rest["words"][0]["t_ms"] >= rest["offset_ms"] and opening["words"][-1]["t_ms"] < rest["offset_ms"]
     turn = kiosk.turn("what do I need to bring?")
     materials = turn["bot"]["card"]["fields"]["materials"]
     beats = [g for g in turn["gestures"] if g["name"] == "count"]

@@ -1,6 +1,8 @@
 // A protocol v1 client (docs/protocol.md) that keeps itself connected: when the websocket drops it
 // reconnects with exponential back-off and says hello again, so the page can keep what it shows.
 // Messages typed while disconnected are queued and sent after the new session starts.
+// The hello after a drop carries `resume` with the last session id, so the conversation goes on
+// (the bridge refuses ids it did not issue or conversations that ended, and starts a fresh one).
 
 export function bridgeUrl(base = location.href) {
   const url = new URL("/ws", base);
@@ -9,8 +11,9 @@ export function bridgeUrl(base = location.href) {
 }
 
 export class BridgeClient extends EventTarget {
-  /** @param {string} url  @param {() => object} hello  returns the hello fields (read on every connect) */
-  constructor(url, hello, { minDelayMs = 500, maxDelayMs = 8000 } = {}) {
+  /** @param {string} url  @param {() => object} hello  returns the hello fields (read on every connect)
+   *  @param {{resumeId?: string|null}} options  resumeId: a session to continue (e.g. kept across a page reload) */
+  constructor(url, hello, { minDelayMs = 500, maxDelayMs = 8000, resumeId = null } = {}) {
     super();
     this.url = url;
     this.hello = hello;
@@ -22,6 +25,7 @@ export class BridgeClient extends EventTarget {
     this.queue = [];
     this.stopped = false;
     this.status = "idle";
+    this.sessionId = resumeId; // the conversation to continue on the next connect
   }
 
   connect() {
@@ -31,7 +35,8 @@ export class BridgeClient extends EventTarget {
     ws.binaryType = "arraybuffer";
     this.ws = ws;
     ws.onopen = () => {
-      ws.send(JSON.stringify({ type: "hello", protocol: "1", ...this.hello() }));
+      const resume = this.sessionId ? { resume: { session_id: this.sessionId } } : {};
+      ws.send(JSON.stringify({ type: "hello", protocol: "1", ...this.hello(), ...resume }));
     };
     ws.onmessage = (event) => {
       if (typeof event.data !== "string") {
@@ -48,6 +53,7 @@ export class BridgeClient extends EventTarget {
       if (message.type === "session") {
         const reconnected = this.attempt > 0;
         this.attempt = 0;
+        this.sessionId = message.session_id;
         this.ready = true;
         this._setStatus("open");
         this.dispatchEvent(new CustomEvent("message", { detail: { ...message, reconnected } }));

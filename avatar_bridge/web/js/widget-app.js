@@ -19,10 +19,11 @@ function load() {
 export function mountWidget({ server, kioskId = "web", language = "en", open = false }) {
   const t = strings(language);
   const saved = load();
-  const state = { open: saved.open || open, entries: saved.entries || [] };
+  const state = { open: saved.open || open, entries: saved.entries || [], sessionId: saved.sessionId || null };
   const save = () => {
     try {
-      sessionStorage.setItem(STORE, JSON.stringify({ open: state.open, entries: state.entries.slice(-100) }));
+      sessionStorage.setItem(STORE, JSON.stringify({ open: state.open, entries: state.entries.slice(-100),
+        sessionId: state.sessionId }));
     } catch (error) {
       console.warn("widget history not saved", error);
     }
@@ -49,7 +50,7 @@ export function mountWidget({ server, kioskId = "web", language = "en", open = f
 
   const client = new BridgeClient(new URL("ws", server.replace(/^http/, "ws")).href, () => ({
     kiosk_id: kioskId, language, capabilities: { audio_in: false, audio_out: false, visemes: false, gestures: false },
-  }));
+  }), { resumeId: state.sessionId }); // a reload continues the same conversation
 
   function draw(entry) {
     const extras = [];
@@ -97,8 +98,10 @@ export function mountWidget({ server, kioskId = "web", language = "en", open = f
     const m = event.detail;
     if (m.type === "bot_message") {
       add({ kind: "bot", text: m.text, cards: (m.cards?.length ? m.cards : [m.card]).filter(Boolean), buttons: m.buttons });
-    } else if (m.type === "session" && (m.reason === "inactivity" || m.reason === "reset")) {
-      status.textContent = m.reason === "inactivity" ? t.privacy : "";
+    } else if (m.type === "session") {
+      state.sessionId = m.session_id;
+      save();
+      if (m.reason === "inactivity" || m.reason === "reset") status.textContent = m.reason === "inactivity" ? t.privacy : "";
     } else if (m.type === "state") {
       status.textContent = m.state === "thinking" ? t.thinking : "";
     }
