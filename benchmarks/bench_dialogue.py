@@ -77,8 +77,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="make bench-dialogue", description=__doc__.split("\n")[0])
     parser.add_argument("--turns", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--retrain", action="store_true",
-                        help="time a from-scratch training run again (done anyway when none is recorded)")
+    parser.add_argument(
+        "--retrain",
+        action="store_true",
+        help="time a from-scratch training run again (done anyway when none is recorded)",
+    )
     args = parser.parse_args()
 
     results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()}}
@@ -110,8 +113,12 @@ def main() -> int:
             print(f"{args.turns} sequential turns ...", flush=True)
             seq: list[float] = []
             turns(servers.rasa_url, "bench-seq", args.turns, seq)
-            results["sequential"] = {"turns": len(seq), "p50_ms": round(pct(seq, 50), 1),
-                                     "p95_ms": round(pct(seq, 95), 1), "mean_ms": round(statistics.mean(seq), 1)}
+            results["sequential"] = {
+                "turns": len(seq),
+                "p50_ms": round(pct(seq, 50), 1),
+                "p95_ms": round(pct(seq, 95), 1),
+                "mean_ms": round(statistics.mean(seq), 1),
+            }
 
             print(f"{args.concurrency} concurrent conversations ...", flush=True)
             conc: list[float] = []

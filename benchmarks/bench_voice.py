@@ -194,14 +194,22 @@ def bench_latency(piper, models: list[str], repeats: int) -> dict:
     for model in models:
         recognizer = Recognizer(model)
         recognizer.transcribe(utterances[2], 16000)  # warm-up
-        configs = [("beam1", DecodeOptions(beam_size=1)), ("beam5", DecodeOptions(beam_size=5)),
-                   ("beam1-full-window", DecodeOptions(beam_size=1, encoder_window="full"))]
+        configs = [
+            ("beam1", DecodeOptions(beam_size=1)),
+            ("beam5", DecodeOptions(beam_size=5)),
+            ("beam1-full-window", DecodeOptions(beam_size=1, encoder_window="full")),
+        ]
         for name, options in configs:
             for seconds, audio in utterances.items():
                 times = [recognizer.transcribe(audio, 16000, decode=options).elapsed_ms for _ in range(repeats)]
                 key = f"{model}/{name}/{seconds}s"
-                results[key] = {"model": model, "decode": name, "audio_s": seconds, "elapsed_ms": stats(times),
-                                "rtf": round(statistics.median(times) / (seconds * 1000), 3)}
+                results[key] = {
+                    "model": model,
+                    "decode": name,
+                    "audio_s": seconds,
+                    "elapsed_ms": stats(times),
+                    "rtf": round(statistics.median(times) / (seconds * 1000), 3),
+                }
                 log(f"  ASR {key}: median {statistics.median(times):.0f} ms")
     return results
 
@@ -231,9 +239,13 @@ def bench_tts(repeats: int) -> dict:
             took = (time.perf_counter() - started) * 1000
             whole.append(took)
             rtfs.append(took / speech.duration_ms)
-        results[name] = {"voice": engine.voice, "time_to_first_audio_ms": stats(ttfa),
-                         "whole_reply_ms": stats(whole), "reply_audio_ms": speech.duration_ms,
-                         "rtf": round(statistics.median(rtfs), 4)}
+        results[name] = {
+            "voice": engine.voice,
+            "time_to_first_audio_ms": stats(ttfa),
+            "whole_reply_ms": stats(whole),
+            "reply_audio_ms": speech.duration_ms,
+            "rtf": round(statistics.median(rtfs), 4),
+        }
         log(f"  TTS {name}: TTFA median {statistics.median(ttfa):.0f} ms, RTF {statistics.median(rtfs):.3f}")
     return results
 
@@ -248,12 +260,19 @@ def environment() -> dict:
     cpu = ""
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
-        names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
-                 if line.startswith("model name")]
+        names = [
+            line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")
+        ]
         cpu = names[0] if names else ""
-    return {"date": dt.datetime.now().isoformat(timespec="seconds"), "cpus": os.cpu_count(), "cpu": cpu,
-            "load_average_at_start": [round(x, 2) for x in os.getloadavg()], "python": platform.python_version(),
-            "niceness": os.nice(0), "versions": versions}
+    return {
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(),
+        "niceness": os.nice(0),
+        "versions": versions,
+    }
 
 
 def markdown(data: dict) -> str:
@@ -278,8 +297,10 @@ def markdown(data: dict) -> str:
             continue
         other = wers[key.replace("/biased", "/unbiased")]
         times = f"{row['elapsed_ms']['median']:.0f} / {other['elapsed_ms']['median']:.0f} ms"
-        lines.append(f"| {row['model']} | {row['voice']} | {row['utterances']} | {row['wer']:.1%} | "
-                     f"{other['wer']:.1%} | {times} |")
+        lines.append(
+            f"| {row['model']} | {row['voice']} | {row['utterances']} | {row['wer']:.1%} | "
+            f"{other['wer']:.1%} | {times} |"
+        )
     lines += [
         "",
         "**Transcription time** (median ms over repeats; default decoding = greedy, short encoder window, KB "
@@ -292,8 +313,9 @@ def markdown(data: dict) -> str:
     for model in data["models"]:
         for decode in ("beam1", "beam5", "beam1-full-window"):
             cells = [f"{latency[f'{model}/{decode}/{s}s']['elapsed_ms']['median']:.0f}" for s in LENGTHS_S]
-            lines.append(f"| {model} | {decode} | " + " | ".join(cells) +
-                         f" | {latency[f'{model}/{decode}/10s']['rtf']:.3f} |")
+            lines.append(
+                f"| {model} | {decode} | " + " | ".join(cells) + f" | {latency[f'{model}/{decode}/10s']['rtf']:.3f} |"
+            )
     lines += [
         "",
         "**Speech synthesis** (three-sentence reply; target: time to first audio ≤ 150 ms):",
@@ -302,9 +324,11 @@ def markdown(data: dict) -> str:
         "|---|---|---|---|---|",
     ]
     for name, row in data["tts"].items():
-        lines.append(f"| {name} | {row['voice']} | {row['time_to_first_audio_ms']['median']:.0f} / "
-                     f"{row['time_to_first_audio_ms']['p90']:.0f} ms | {row['whole_reply_ms']['median']:.0f} ms for "
-                     f"{row['reply_audio_ms'] / 1000:.1f} s of audio | {row['rtf']:.3f} |")
+        lines.append(
+            f"| {name} | {row['voice']} | {row['time_to_first_audio_ms']['median']:.0f} / "
+            f"{row['time_to_first_audio_ms']['p90']:.0f} ms | {row['whole_reply_ms']['median']:.0f} ms for "
+            f"{row['reply_audio_ms'] / 1000:.1f} s of audio | {row['rtf']:.3f} |"
+        )
     lines.append(END)
     return "\n".join(lines)
 
@@ -326,8 +350,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", nargs="+", default=["base", "tiny.en"])
     parser.add_argument("--questions", type=int, default=len(QUESTIONS), help="use only the first N questions")
     parser.add_argument("--repeats", type=int, default=5, help="repeats per latency measurement")
-    parser.add_argument("--renditions", type=int, default=2,
-                        help="Piper renditions per question (Piper is stochastic; 2 halves the run-to-run spread)")
+    parser.add_argument(
+        "--renditions",
+        type=int,
+        default=2,
+        help="Piper renditions per question (Piper is stochastic; 2 halves the run-to-run spread)",
+    )
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite the section in docs/benchmarks.md")
     args = parser.parse_args(argv)
 

@@ -1,9 +1,9 @@
 """Command line for the voice engines: try them without the avatar or a browser.
 
-    python -m voice transcribe question.wav --model tiny.en
-    python -m voice speak "Window B12 is on floor 2." -o out.wav --timeline out.json --engine espeak
-    python -m voice normalize "Open 9:00–17:00, fee ¥30"
-    python -m voice models install
+python -m voice transcribe question.wav --model tiny.en
+python -m voice speak "Window B12 is on floor 2." -o out.wav --timeline out.json --engine espeak
+python -m voice normalize "Open 9:00–17:00, fee ¥30"
+python -m voice models install
 """
 
 from __future__ import annotations
@@ -79,8 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--model", default="base", help="base (default), tiny.en, or a CTranslate2 Whisper folder")
     t.add_argument("--language", default="en", help="en (default), zh, auto, or another Whisper language code")
     t.add_argument("--beam-size", type=int, default=1, help="1 = greedy, fastest (default); 5 = beam search")
-    t.add_argument("--bias", default="prompt", choices=["prompt", "hotwords", "both", "none"],
-                   help="domain biasing from the knowledge base's service names (default: prompt)")
+    t.add_argument(
+        "--bias",
+        default="prompt",
+        choices=["prompt", "hotwords", "both", "none"],
+        help="domain biasing from the knowledge base's service names (default: prompt)",
+    )
     t.add_argument("--full-window", action="store_true", help="encode a full 30 s window (slower; for comparison)")
     t.add_argument("--json", action="store_true", help="print text, confidence and word timings as JSON")
     t.set_defaults(func=_transcribe)
@@ -101,8 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--language", default="en")
     n.set_defaults(func=_normalize)
 
-    m = sub.add_parser("models", help="install/verify model weights (same as python -m voice.models)",
-                       add_help=False)
+    m = sub.add_parser("models", help="install/verify model weights (same as python -m voice.models)", add_help=False)
     m.add_argument("rest", nargs=argparse.REMAINDER)
     m.set_defaults(func=None)
     return parser

@@ -205,7 +205,7 @@ class Recognizer:
         self._biasing: dict[str | None, Biasing] = {}
 
     def _check_language(self, language: str | None) -> str | None:
-        """"auto" (or None) detects; otherwise a Whisper language code the model knows."""
+        """ "auto" (or None) detects; otherwise a Whisper language code the model knows."""
         if language in (None, "auto"):
             if not self.multilingual:
                 return "en"  # an English-only model has nothing to detect
@@ -394,8 +394,10 @@ def drop_hallucinated_tail(words: Sequence[WordTiming]) -> tuple[list[WordTiming
     while len(result) > 1:
         tail = result[-1]
         mean = sum(w.probability for w in tail) / len(tail)
-        if mean < _GUARD_MEAN_PROBABILITY or tail[0].probability < _GUARD_FIRST_PROBABILITY or not any(
-            ch.isalnum() for w in tail for ch in w.word
+        if (
+            mean < _GUARD_MEAN_PROBABILITY
+            or tail[0].probability < _GUARD_FIRST_PROBABILITY
+            or not any(ch.isalnum() for w in tail for ch in w.word)
         ):
             dropped = tail + dropped
             result.pop()

@@ -133,9 +133,7 @@ def select_terms(
     # Words named by many aliases ("hukou" in eight) matter most; ties keep knowledge-base order.
     by_use = sorted(frequency, key=lambda w: -frequency[w])
 
-    ordered = _dedupe(
-        [*by_use, *(t for t in terms if t.lower() in preferred_keys), *terms]
-    )
+    ordered = _dedupe([*by_use, *(t for t in terms if t.lower() in preferred_keys), *terms])
     chosen: list[str] = []
     used = 0
     for term in ordered:

@@ -84,8 +84,7 @@ def package_file(source: SourceFile) -> Path:
     spec = importlib.util.find_spec(source.module)
     if spec is None or not spec.submodule_search_locations:
         raise ModelNotInstalledError(
-            f"package {source.distribution!r} is not installed; "
-            "run: pip install -r voice/requirements-models.txt"
+            f"package {source.distribution!r} is not installed; run: pip install -r voice/requirements-models.txt"
         )
     path = Path(next(iter(spec.submodule_search_locations))) / source.path
     if not path.is_file():
@@ -151,8 +150,10 @@ def install(
             if not force and file_is_valid(target, model_file):
                 log(f"    {model_file.name}: present, sha256 ok")
                 continue
-            log(f"    {model_file.name}: assembling {model_file.size / 1e6:.1f} MB from "
-                f"{' + '.join(s.distribution for s in model_file.sources)} ...")
+            log(
+                f"    {model_file.name}: assembling {model_file.size / 1e6:.1f} MB from "
+                f"{' + '.join(s.distribution for s in model_file.sources)} ..."
+            )
             _assemble_file(target, model_file)
             log(f"    {model_file.name}: written, sha256 ok")
             changed = True

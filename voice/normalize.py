@@ -16,8 +16,18 @@ from collections.abc import Callable
 from voice import numbers
 
 MONTHS = [
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ]
 _MONTH_ABBR = {m[:3].lower(): m for m in MONTHS} | {"sept": "September"}
 DAYS = {
@@ -66,7 +76,9 @@ _DASH = r"\s*(?:-|–|—|~|to)\s*"
 _TIME = r"(?P<{n}h>[01]?\d|2[0-3])[:：](?P<{n}m>[0-5]\d)"
 _RANGE_TIMES = re.compile(_TIME.format(n="a") + _DASH + _TIME.format(n="b"))
 _SINGLE_TIME = re.compile(r"(?<![\d:])" + _TIME.format(n="a") + r"(?![\d:])")
-_URL = re.compile(r"\b(?:https?://|www\.)\S*[^\s.,;:!?)\]。，]|\b[\w-]+(?:\.[\w-]+)*\.(?:gov|com|org|net|cn|edu|example)(?:\.[a-z]{2})?(?:/\S*)?\b")
+_URL = re.compile(
+    r"\b(?:https?://|www\.)\S*[^\s.,;:!?)\]。，]|\b[\w-]+(?:\.[\w-]+)*\.(?:gov|com|org|net|cn|edu|example)(?:\.[a-z]{2})?(?:/\S*)?\b"
+)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _ISO_DATE = re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b")
 _DAY_MONTH = re.compile(r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?P<mon>[A-Z][a-z]{2,8})\.?(?:,?\s+(?P<y>\d{4}))?\b")
@@ -85,12 +97,24 @@ _WINDOW = re.compile(r"\b(?P<l>[A-Z])(?P<n>\d{1,2})\b")
 _AMOUNT = r"(?P<amt>\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?)"  # "1,200.50" but not "30," in "¥30, and"
 _MONEY_PREFIX = re.compile(r"(?P<cur>¥|￥|\$|€|£|RMB|CNY)\s?" + _AMOUNT)
 _MONEY_SUFFIX = re.compile(r"\b" + _AMOUNT + r"\s?(?P<cur>RMB|CNY|yuan|元|块)(?![A-Za-z])")
-_CURRENCY_NAMES = {"¥": "yuan", "￥": "yuan", "RMB": "yuan", "CNY": "yuan", "yuan": "yuan", "元": "yuan", "块": "yuan",
-                   "$": "dollars", "€": "euros", "£": "pounds"}
+_CURRENCY_NAMES = {
+    "¥": "yuan",
+    "￥": "yuan",
+    "RMB": "yuan",
+    "CNY": "yuan",
+    "yuan": "yuan",
+    "元": "yuan",
+    "块": "yuan",
+    "$": "dollars",
+    "€": "euros",
+    "£": "pounds",
+}
 _ORDINAL = re.compile(r"\b(?P<n>\d+)(?:st|nd|rd|th)\b")
 _NUM_RANGE = re.compile(r"\b(?P<a>\d+)\s*(?:-|–|—|~)\s*(?P<b>\d+)\b")
-_DAY_RANGE = re.compile(r"\b(?P<a>Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?\s*(?:-|–|—|to)\s*"
-                        r"(?P<b>Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\b\.?")
+_DAY_RANGE = re.compile(
+    r"\b(?P<a>Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?\s*(?:-|–|—|to)\s*"
+    r"(?P<b>Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\b\.?"
+)
 _PERCENT = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s?%")
 _NUMBER = re.compile(r"(?<![\w.])(?P<n>\d{1,3}(?:,\d{3})+|\d+)(?P<f>\.\d+)?(?![\w])")
 _BULLET = re.compile(r"^\s*(?:[-*•·▪●]|\d{1,2}[.)]|[a-z][.)])\s+(?P<item>.+)$")

@@ -8,8 +8,26 @@ every time so tests and the WER scorer agree with what the voice says.
 from __future__ import annotations
 
 _ONES = [
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
 ]
 _TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 _SCALES = ((10**12, "trillion"), (10**9, "billion"), (10**6, "million"), (1000, "thousand"))
@@ -80,12 +98,12 @@ def year(n: int) -> str:
 
 
 def digits(text: str) -> str:
-    """"0571" -> "zero five seven one": phone, ticket and receipt numbers are read digit by digit."""
+    """ "0571" -> "zero five seven one": phone, ticket and receipt numbers are read digit by digit."""
     return " ".join(_ONES[int(ch)] for ch in text if ch.isdigit())
 
 
 def decimal(text: str) -> str:
-    """"2.5" -> "two point five"."""
+    """ "2.5" -> "two point five"."""
     whole, _, frac = text.partition(".")
     spoken = cardinal(int(whole or "0"))
     return f"{spoken} point {digits(frac)}" if frac else spoken

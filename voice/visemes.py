@@ -51,7 +51,8 @@ PAUSE_SYMBOLS = frozenset(" !\"#$'(),-.:;?^_…—–")
 PREFIX_MODIFIERS = frozenset("ˈˌ")
 # Attach to the preceding sound: length, palatalisation, aspiration, nasalisation, tones...
 SUFFIX_MODIFIERS = frozenset("ːˑʰʲˤ˞ʼ↓↑ˀ0123456789") | frozenset(
-    chr(c) for c in range(0x0300, 0x0370)  # combining diacritics
+    chr(c)
+    for c in range(0x0300, 0x0370)  # combining diacritics
 )
 # Affricates read better as one CH shape than as a DD flash followed by CH.
 _AFFRICATES = {("t", "ʃ"), ("d", "ʒ"), ("t", "ɕ"), ("d", "ʑ"), ("t", "ʂ"), ("d", "ʐ")}
@@ -59,7 +60,7 @@ MIN_PAUSE_S = 0.07
 
 
 def symbol_class(symbol: str) -> str:
-    """"pause", "prefix", "suffix", or the viseme of a sound symbol; KeyError if unknown."""
+    """ "pause", "prefix", "suffix", or the viseme of a sound symbol; KeyError if unknown."""
     if symbol in PAUSE_SYMBOLS or symbol.isspace():
         return "pause"
     if symbol in PREFIX_MODIFIERS:

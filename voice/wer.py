@@ -28,8 +28,18 @@ _VARIANTS = {
     "okay": "ok",
     "whats": "what's",
 }
-_CONTRACTIONS = {"what's": "what is", "where's": "where is", "it's": "it is", "i'm": "i am", "can't": "cannot",
-                 "don't": "do not", "i'd": "i would", "i've": "i have", "that's": "that is", "there's": "there is"}
+_CONTRACTIONS = {
+    "what's": "what is",
+    "where's": "where is",
+    "it's": "it is",
+    "i'm": "i am",
+    "can't": "cannot",
+    "don't": "do not",
+    "i'd": "i would",
+    "i've": "i have",
+    "that's": "that is",
+    "there's": "there is",
+}
 
 
 _ACRONYMS = {acronym.lower(): " ".join(acronym.lower()) for acronym in SPELLED_ACRONYMS}

@@ -64,9 +64,10 @@ def test_vague_transfer_is_disambiguated_with_buttons(chat, kb):
     chosen = next(b["payload"] for b in buttons(reply) if "provident_fund_transfer" in b["payload"])
     c.say(chosen)
     assert c.slot("service") == "provident_fund_transfer"
-    assert kb.services["provident_fund_transfer"].processing_time.split(";")[0].lower() in c.text(
-        "how long does it take?"
-    ).lower()
+    assert (
+        kb.services["provident_fund_transfer"].processing_time.split(";")[0].lower()
+        in c.text("how long does it take?").lower()
+    )
 
 
 def test_switching_service_mid_conversation(chat, kb):

@@ -25,8 +25,23 @@ def test_help(args, capsys):
 
 def test_speak_writes_a_wav_and_a_timeline(tmp_path, capsys):
     out, timeline = tmp_path / "out.wav", tmp_path / "out.json"
-    assert main(["speak", "Window B12 is open 9:00–17:00.", "-o", str(out), "--timeline", str(timeline),
-                 "--engine", "espeak", "--rate", "0.85"]) == 0
+    assert (
+        main(
+            [
+                "speak",
+                "Window B12 is open 9:00–17:00.",
+                "-o",
+                str(out),
+                "--timeline",
+                str(timeline),
+                "--engine",
+                "espeak",
+                "--rate",
+                "0.85",
+            ]
+        )
+        == 0
+    )
     with wave.open(str(out)) as wav:
         assert wav.getnchannels() == 1 and wav.getsampwidth() == 2 and wav.getframerate() == 22050
         assert wav.getnframes() > 22050
@@ -53,6 +68,12 @@ def test_errors_exit_with_code_2_and_a_message(tmp_path, capsys):
 
 
 def test_runs_as_a_module():
-    result = subprocess.run([sys.executable, "-m", "voice", "normalize", "Fee: ¥30, window B12"], cwd=REPO,
-                            capture_output=True, text=True, timeout=60, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "voice", "normalize", "Fee: ¥30, window B12"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert result.stdout.strip() == "Fee: thirty yuan, window B twelve."

@@ -34,8 +34,10 @@ def fake_model_package(tmp_path, monkeypatch):
                     "model.bin": {
                         "sha256": hashlib.sha256(part1 + part2).hexdigest(),
                         "size": len(part1 + part2),
-                        "sources": [{**source, "path": "data/model.bin.part1"},
-                                    {**source, "path": "data/model.bin.part2"}],
+                        "sources": [
+                            {**source, "path": "data/model.bin.part1"},
+                            {**source, "path": "data/model.bin.part2"},
+                        ],
                     },
                     "config.json": {
                         "sha256": hashlib.sha256(b'{"a": 1}').hexdigest(),

@@ -48,8 +48,7 @@ from voice.sentences import plan_utterances, split_sentences
         ("It takes 3-5 working days.", "It takes three to five working days."),
         ("About 50% are online.", "About fifty percent are online."),
         # URLs, e-mail, markup
-        ("See https://service.harbor.example.gov/apply for details.",
-         "See the web address on the screen for details."),
+        ("See https://service.harbor.example.gov/apply for details.", "See the web address on the screen for details."),
         ("Write to help@harbor.example.gov today.", "Write to the email address on the screen today."),
         ("**Important:** bring the *original*.", "Important: bring the original."),
         ("Use [the city app](https://app.example.gov) now.", "Use the city app now."),
@@ -64,8 +63,7 @@ def test_written_conventions_become_words(written, spoken):
 def test_list_bullets_become_a_spoken_enumeration():
     written = "You need:\n- ID cards of both parents\n- the birth certificate\n- a photo of the baby"
     assert normalize_for_speech(written) == (
-        "You need: First, I-D cards of both parents. Second, the birth certificate. "
-        "And finally, a photo of the baby."
+        "You need: First, I-D cards of both parents. Second, the birth certificate. And finally, a photo of the baby."
     )
 
 
@@ -88,18 +86,34 @@ def test_mandarin_text_keeps_its_characters_but_not_urls():
 
 @pytest.mark.parametrize(
     ("n", "words"),
-    [(0, "zero"), (13, "thirteen"), (21, "twenty-one"), (105, "one hundred and five"),
-     (1200, "one thousand two hundred"), (2_000_005, "two million and five")],
+    [
+        (0, "zero"),
+        (13, "thirteen"),
+        (21, "twenty-one"),
+        (105, "one hundred and five"),
+        (1200, "one thousand two hundred"),
+        (2_000_005, "two million and five"),
+    ],
 )
 def test_cardinals(n, words):
     assert cardinal(n) == words
 
 
 def test_ordinals_and_years():
-    assert [ordinal(n) for n in (1, 2, 3, 12, 21, 30)] == ["first", "second", "third", "twelfth", "twenty-first",
-                                                            "thirtieth"]
-    assert [year(y) for y in (2026, 2005, 1998, 1900)] == ["twenty twenty-six", "two thousand and five",
-                                                            "nineteen ninety-eight", "nineteen hundred"]
+    assert [ordinal(n) for n in (1, 2, 3, 12, 21, 30)] == [
+        "first",
+        "second",
+        "third",
+        "twelfth",
+        "twenty-first",
+        "thirtieth",
+    ]
+    assert [year(y) for y in (2026, 2005, 1998, 1900)] == [
+        "twenty twenty-six",
+        "two thousand and five",
+        "nineteen ninety-eight",
+        "nineteen hundred",
+    ]
 
 
 def test_sentences_split_at_full_stops_but_not_inside_a_m():

@@ -75,14 +75,33 @@ def test_every_symbol_the_piper_voice_can_produce_has_a_viseme(piper):
 
 def test_the_viseme_table_covers_common_english_and_mandarin_sounds():
     assert [viseme_for(s) for s in "pfθtkʃsnɹaeiou"] == [
-        "PP", "FF", "TH", "DD", "kk", "CH", "SS", "nn", "RR", "aa", "E", "I", "O", "U"]
+        "PP",
+        "FF",
+        "TH",
+        "DD",
+        "kk",
+        "CH",
+        "SS",
+        "nn",
+        "RR",
+        "aa",
+        "E",
+        "I",
+        "O",
+        "U",
+    ]
     assert viseme_for(" ") == "sil" and viseme_for("ɕ") == "CH" and viseme_for("ʂ") == "CH"
 
 
 def test_stress_and_length_marks_are_not_mouth_shapes_of_their_own():
     units = merge_symbols([("^", 100), ("ˈ", 50), ("a", 100), ("ː", 40), ("t", 60), ("ʃ", 60), ("$", 100)], 1000)
     assert [(u.symbol, u.viseme, u.end - u.start) for u in units] == [
-        ("^", "sil", 100), ("aː", "aa", 190), ("t", "CH", 60), ("ʃ", "CH", 60), ("$", "sil", 100)]
+        ("^", "sil", 100),
+        ("aː", "aa", 190),
+        ("t", "CH", 60),
+        ("ʃ", "CH", 60),
+        ("$", "sil", 100),
+    ]
     with pytest.raises(KeyError):
         merge_symbols([("☃", 10)], 1000)
 

@@ -16,8 +16,16 @@ ENGINES = ("piper", "espeak")
 _LOG = logging.getLogger(__name__)
 _CACHE: dict[tuple[str, str | None, str], TTSEngine] = {}
 
-__all__ = ["ENGINES", "PhonemeTiming", "Speech", "TTSEngine", "VisemeEvent", "WordTiming", "create_engine",
-           "engine_for_language"]
+__all__ = [
+    "ENGINES",
+    "PhonemeTiming",
+    "Speech",
+    "TTSEngine",
+    "VisemeEvent",
+    "WordTiming",
+    "create_engine",
+    "engine_for_language",
+]
 
 
 def create_engine(name: str = "piper", voice: str | None = None, language: str = "en") -> TTSEngine:

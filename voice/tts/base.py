@@ -95,8 +95,14 @@ class Speech:
             "duration_ms": self.duration_ms,
             "text": self.text,
             "words": [
-                {"word": w.word, "start_ms": w.start_ms, "duration_ms": w.duration_ms, "end_ms": w.end_ms,
-                 "char_start": w.char_start, "char_end": w.char_end}
+                {
+                    "word": w.word,
+                    "start_ms": w.start_ms,
+                    "duration_ms": w.duration_ms,
+                    "end_ms": w.end_ms,
+                    "char_start": w.char_start,
+                    "char_end": w.char_end,
+                }
                 for w in self.words
             ],
             "visemes": [
@@ -210,8 +216,10 @@ def concatenate(
     for part in parts:
         offset = _ms(samples, sample_rate)
         audio_parts.append(part.audio)
-        words += [WordTiming(w.word, w.start_ms + offset, w.end_ms + offset, w.char_start + chars, w.char_end + chars)
-                  for w in part.words]
+        words += [
+            WordTiming(w.word, w.start_ms + offset, w.end_ms + offset, w.char_start + chars, w.char_end + chars)
+            for w in part.words
+        ]
         visemes += [VisemeEvent(v.viseme, v.start_ms + offset, v.end_ms + offset) for v in part.visemes]
         phonemes += [PhonemeTiming(p.phoneme, p.start_ms + offset, p.end_ms + offset, p.viseme) for p in part.phonemes]
         if part.text:
@@ -225,8 +233,18 @@ def concatenate(
     total_ms = _ms(samples, sample_rate)
     if merged and merged[-1].end_ms != total_ms:  # rounding at the joins must not leave a gap at the end
         merged[-1] = VisemeEvent(merged[-1].viseme, merged[-1].start_ms, max(total_ms, merged[-1].start_ms))
-    return Speech(audio, sample_rate, " ".join(texts), tuple(words), tuple(merged), tuple(phonemes),
-                  engine, voice, language, tuple(sentences))
+    return Speech(
+        audio,
+        sample_rate,
+        " ".join(texts),
+        tuple(words),
+        tuple(merged),
+        tuple(phonemes),
+        engine,
+        voice,
+        language,
+        tuple(sentences),
+    )
 
 
 class TTSEngine(ABC):

@@ -17,8 +17,20 @@ from voice.tts.libespeak import EVENT_END, EVENT_MSG_TERMINATED, EVENT_PHONEME, 
 from voice.visemes import merge_symbols, symbol_class
 
 # Project language code -> espeak-ng voice. Other espeak voice names work through `voice=`.
-LANGUAGE_VOICES = {"en": "en-us", "zh": "cmn", "yue": "yue", "fr": "fr", "de": "de", "es": "es", "ja": "ja",
-                   "ko": "ko", "ru": "ru", "ar": "ar", "vi": "vi", "th": "th"}
+LANGUAGE_VOICES = {
+    "en": "en-us",
+    "zh": "cmn",
+    "yue": "yue",
+    "fr": "fr",
+    "de": "de",
+    "es": "es",
+    "ja": "ja",
+    "ko": "ko",
+    "ru": "ru",
+    "ar": "ar",
+    "vi": "vi",
+    "th": "th",
+}
 BASE_WPM = 165
 _EDGE = "\"'“”‘’()[]{}«»,.;:!?。，！？；：、… \t\n"
 _CONSONANT_H = re.compile(r"(?<=[^\sˈˌaeiouɑɐæʌəɛɜɪʊɔoʊyøœ])h")  # "kh", "tɕh": aspiration, not a sound
@@ -88,8 +100,9 @@ class EspeakEngine(TTSEngine):
                 c0, c1 = mapping(c0), mapping(c1 - 1) + 1
             located.append((c0, c1, spans.get(event.text_position)))
         merged = _words_from_events(sentence, located)
-        return speech_from_units(result.audio, self.sample_rate, sentence, units, merged, self.name,
-                                 self.voice_for(language), language)
+        return speech_from_units(
+            result.audio, self.sample_rate, sentence, units, merged, self.name, self.voice_for(language), language
+        )
 
 
 def _words_from_events(

@@ -88,11 +88,19 @@ class EspeakLibrary:
         self._lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
         self._lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
         self._lib.espeak_Synth.argtypes = [
-            ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint, ctypes.c_uint,
-            ctypes.POINTER(ctypes.c_uint), ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_uint,
+            ctypes.c_int,
+            ctypes.c_uint,
+            ctypes.c_uint,
+            ctypes.POINTER(ctypes.c_uint),
+            ctypes.c_void_p,
         ]
         self.sample_rate = self._lib.espeak_Initialize(
-            AUDIO_OUTPUT_SYNCHRONOUS, 0, data_path.encode() if data_path else None,
+            AUDIO_OUTPUT_SYNCHRONOUS,
+            0,
+            data_path.encode() if data_path else None,
             INIT_PHONEME_EVENTS | INIT_PHONEME_IPA | INIT_DONT_EXIT,
         )
         if self.sample_rate <= 0:
