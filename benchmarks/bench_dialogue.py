@@ -22,6 +22,7 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks.docs_section import write_section
 from tests.dialogue.nlu_eval import evaluate, load_examples
 from tests.harness import MODEL_DIR, ROOT, DialogueServers, current_model
 
@@ -181,13 +182,7 @@ def write_doc(r: dict) -> None:
         "(docs/ARCHITECTURE.md, Scaling out). Training time is from scratch with an empty Rasa cache; a "
         "retraining where only some inputs changed reuses cached components.\n<!-- dialogue:end -->"
     )
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    if "<!-- dialogue:begin -->" in text:
-        head, rest = text.split("<!-- dialogue:begin -->", 1)
-        text = head + section + rest.split("<!-- dialogue:end -->", 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    DOC.write_text(text)
+    write_section("dialogue", section, DOC)
 
 
 if __name__ == "__main__":

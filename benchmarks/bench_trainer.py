@@ -26,6 +26,7 @@ from pathlib import Path
 import httpx
 import uvicorn
 
+from benchmarks.docs_section import write_section
 from tests.harness import ROOT, DialogueServers, free_port
 from trainer import annotate as ops
 from trainer import auth, jobs, models
@@ -238,13 +239,7 @@ def write_doc(r: dict) -> None:
         "earlier trainings (components whose inputs did not change are restored, not retrained).\n"
         "<!-- trainer:end -->"
     )
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    if "<!-- trainer:begin -->" in text:
-        head, rest = text.split("<!-- trainer:begin -->", 1)
-        text = head + section + rest.split("<!-- trainer:end -->", 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    DOC.write_text(text)
+    write_section("trainer", section, DOC)
 
 
 def main() -> int:

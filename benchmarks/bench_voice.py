@@ -36,6 +36,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.docs_section import write_section  # noqa: E402
 from voice.asr import DecodeOptions, Recognizer  # noqa: E402
 from voice.streaming import stream_speech  # noqa: E402
 from voice.tts import create_engine  # noqa: E402
@@ -334,15 +335,7 @@ def markdown(data: dict) -> str:
 
 
 def update_docs(section: str) -> None:
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        before, rest = text.split(BEGIN, 1)
-        after = rest.split(END, 1)[1]
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text(text, encoding="utf-8")
+    write_section("voice", section, DOCS)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,6 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.docs_section import write_section  # noqa: E402
 from tests.harness import DialogueServers, free_port  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results" / "web.json"
@@ -119,13 +120,7 @@ def write_doc(r: dict) -> None:
         "(the player schedules 80 ms ahead so that frames never underrun).\n"
         f"{END}"
     )  # fmt: skip
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    if BEGIN in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    DOC.write_text(text)
+    write_section("web", section, DOC)
 
 
 def main(argv: list[str] | None = None) -> int:
