@@ -45,6 +45,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from avatar_bridge.config import BridgeConfig  # noqa: E402
+from benchmarks.docs_section import write_section  # noqa: E402
 from tests.harness import DialogueServers, free_port  # noqa: E402
 from voice.tts.piper_engine import PiperEngine  # noqa: E402
 
@@ -401,18 +402,12 @@ def markdown(data: dict) -> str:
         lines.append(
             f"| voice-to-voice, {k} kiosk(s) talking at once (tiny.en) | {r['n']} | {r['p50']} ms | {r['p95']} ms | |"
         )
-    lines += ["", data.get("notes", ""), END]
+    lines.append(END)  # hand-written analysis lives after the end marker, so a re-run keeps it
     return "\n".join(lines)
 
 
 def update_docs(section: str) -> None:
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        before, rest = text.split(BEGIN, 1)
-        text = before + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.write_text(text, encoding="utf-8")
+    write_section("bridge", section, DOCS)
 
 
 class LoadSampler:
