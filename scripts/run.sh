@@ -49,7 +49,9 @@ for _ in $(seq 1 300); do
 done
 cat <<INFO
 
-  Lobby Guide dialogue core is running
+  Lobby Guide is running
+    Kiosk page          http://127.0.0.1:$LOBBY_BRIDGE_PORT/kiosk   (touch to start; ?kiosk=floor2 for another position)
+    Web chat demo       http://127.0.0.1:$LOBBY_BRIDGE_PORT/chat    (embed: <script src=".../widget.js">)
     Rasa REST channel   http://127.0.0.1:$LOBBY_RASA_PORT/webhooks/rest/webhook
     Rasa socket.io      http://127.0.0.1:$LOBBY_RASA_PORT/socket.io   (origins: $LOBBY_CORS_ORIGINS)
     Rasa HTTP API       http://127.0.0.1:$LOBBY_RASA_PORT/  (token in var/rasa_token)
