@@ -31,13 +31,18 @@ RASA_PY="$LOBBY_VENVS/rasa/bin/python"
 ACTIONS_PY="$LOBBY_VENVS/actions/bin/python"
 APP_PY="$LOBBY_VENVS/app/bin/python"
 
-lobby_token() {
+# lobby_secret NAME: a random secret kept in var/NAME (owner-only), the same across restarts.
+lobby_secret() {
     mkdir -p "$LOBBY_VAR"
-    if [ -n "${LOBBY_RASA_TOKEN:-}" ]; then echo "$LOBBY_RASA_TOKEN"; return; fi
-    if [ ! -s "$LOBBY_VAR/rasa_token" ]; then
-        (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$LOBBY_VAR/rasa_token")
+    if [ ! -s "$LOBBY_VAR/$1" ]; then
+        (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$LOBBY_VAR/$1")
     fi
-    cat "$LOBBY_VAR/rasa_token"
+    cat "$LOBBY_VAR/$1"
+}
+
+lobby_token() {
+    if [ -n "${LOBBY_RASA_TOKEN:-}" ]; then echo "$LOBBY_RASA_TOKEN"; return; fi
+    lobby_secret rasa_token
 }
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }

@@ -26,7 +26,9 @@ pids+=($!)
     >>"$LOBBY_VAR/log/rasa.stdout.log" 2>&1 &
 pids+=($!)
 
-"$APP_PY" -m avatar_bridge --host 127.0.0.1 --port "$LOBBY_BRIDGE_PORT" \
+# Signed session ids survive a bridge restart, so kiosks and widgets resume their conversations.
+LOBBY_BRIDGE_SESSION_SECRET="${LOBBY_BRIDGE_SESSION_SECRET:-$(lobby_secret bridge_session_secret)}" \
+    "$APP_PY" -m avatar_bridge --host 127.0.0.1 --port "$LOBBY_BRIDGE_PORT" \
     --rasa-url "http://127.0.0.1:$LOBBY_RASA_PORT" --kiosk-config config/kiosks.yml \
     >>"$LOBBY_VAR/log/bridge.log" 2>&1 &
 pids+=($!)
