@@ -197,8 +197,8 @@ def trainer(live):
     server.stop()
 
 
-@pytest.fixture(scope="session")
-def trainer_browser() -> Browser:
+@pytest.fixture(scope="module")  # Playwright's sync API holds an event loop on the main thread: release it
+def trainer_browser() -> Browser:  # after each module, or later asyncio tests (tests/voice) cannot run
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         yield browser

@@ -49,7 +49,7 @@ def question_wav(engines, tmp_path_factory) -> Path:  # noqa: F811
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # not session: Playwright's sync API holds an event loop on the main thread
 def browser(question_wav) -> Browser:
     with sync_playwright() as p:
         browser = p.chromium.launch(
