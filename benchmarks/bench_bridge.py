@@ -23,17 +23,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from importlib import metadata
 from pathlib import Path
 
 import httpx
@@ -46,6 +43,7 @@ sys.path.insert(0, str(REPO))
 
 from avatar_bridge.config import BridgeConfig  # noqa: E402
 from benchmarks.docs_section import write_section  # noqa: E402
+from benchmarks.environment import environment as machine_environment  # noqa: E402
 from tests.harness import DialogueServers, free_port  # noqa: E402
 from voice.tts.piper_engine import PiperEngine  # noqa: E402
 
@@ -329,29 +327,7 @@ def start_bridge(rasa_url: str, model: str, port: int, log_path: Path, extra: li
 
 
 def environment() -> dict:
-    versions = {}
-    for package in ("pipecat-ai", "faster-whisper", "ctranslate2", "piper-tts", "onnxruntime"):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = None
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        "",
-    )
-    return {
-        "date": dt.datetime.now().isoformat(timespec="seconds"),
-        "cpus": os.cpu_count(),
-        "cpu": cpu,
-        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-        "python": platform.python_version(),
-        "niceness": os.nice(0),
-        "versions": versions,
-    }
+    return machine_environment(("pipecat-ai", "faster-whisper", "ctranslate2", "piper-tts", "onnxruntime"))
 
 
 def markdown(data: dict) -> str:

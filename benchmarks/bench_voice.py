@@ -21,14 +21,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import json
 import os
-import platform
 import statistics
 import sys
 import time
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.docs_section import write_section  # noqa: E402
+from benchmarks.environment import environment as machine_environment  # noqa: E402
 from voice.asr import DecodeOptions, Recognizer  # noqa: E402
 from voice.streaming import stream_speech  # noqa: E402
 from voice.tts import create_engine  # noqa: E402
@@ -252,28 +250,9 @@ def bench_tts(repeats: int) -> dict:
 
 
 def environment() -> dict:
-    versions = {}
-    for package in ("faster-whisper", "ctranslate2", "piper-tts", "onnxruntime", "numpy", "espeakng-loader"):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = None
-    cpu = ""
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        names = [
-            line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")
-        ]
-        cpu = names[0] if names else ""
-    return {
-        "date": dt.datetime.now().isoformat(timespec="seconds"),
-        "cpus": os.cpu_count(),
-        "cpu": cpu,
-        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-        "python": platform.python_version(),
-        "niceness": os.nice(0),
-        "versions": versions,
-    }
+    return machine_environment(
+        ("faster-whisper", "ctranslate2", "piper-tts", "onnxruntime", "numpy", "espeakng-loader")
+    )
 
 
 def markdown(data: dict) -> str:
