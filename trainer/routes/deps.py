@@ -1,0 +1,121 @@
+"""What every trainer page depends on: the installation, the signed-in user, the role and the form.
+
+The checks run in the order the pages have always used, so a refusal reads the same: first
+"please sign in" (`current_user`), then the CSRF check of a posted form (`signed_in_form`, which
+depends on the user), then the role (`require_role`). FastAPI caches `current_user` per request,
+so the user is looked up once however many dependencies ask for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Engine
+
+from trainer import auth
+from trainer.config import Settings
+from trainer.state import State
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
+
+User = tuple[str, str]  # (user name, role): the templates read user[1] for the role
+
+
+def _when(ts: float | None) -> str:
+    return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else ""
+
+
+TEMPLATES.env.filters["when"] = _when
+
+
+class LoginRequired(Exception):
+    pass
+
+
+class CsrfError(Exception):
+    pass
+
+
+@dataclass
+class Trainer:
+    """One running trainer: its settings, its own state database and the Rasa tracker store it reads."""
+
+    settings: Settings
+    state: State
+    tracker: Engine
+
+
+def trainer_of(request: Request) -> Trainer:
+    return request.app.state.trainer
+
+
+def user_or_none(request: Request) -> User | None:
+    name = request.session.get("user")
+    role = auth.role_of(trainer_of(request).state, name) if name else None
+    return (name, role) if role else None
+
+
+def current_user(request: Request) -> User:
+    user = user_or_none(request)
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+def require_role(permission: str) -> Callable[..., User]:
+    """A dependency that lets the request through only for a role holding `permission` (`auth.PERMISSIONS`)."""
+
+    def _check(user: User = Depends(current_user)) -> User:
+        auth.require(*user, permission)
+        return user
+
+    return _check
+
+
+def csrf_token(request: Request) -> str:
+    if "csrf" not in request.session:
+        request.session["csrf"] = secrets.token_urlsafe(24)
+    return request.session["csrf"]
+
+
+async def checked_form(request: Request) -> dict[str, Any]:
+    """The posted form, once its CSRF token matches the session's; raises CsrfError otherwise."""
+    data = await request.form()
+    # A field sent twice (a quick-pick button and the dropdown both name "intent"): the first filled wins.
+    form = {k: next((v for v in data.getlist(k) if v), "") for k in data}
+    sent = form.pop("csrf_token", "") or request.headers.get("x-csrf-token", "")
+    if not sent or not secrets.compare_digest(str(sent), request.session.get("csrf", "")):
+        raise CsrfError()
+    return form
+
+
+async def signed_in_form(request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
+    """A signed-in user's CSRF-checked form (sign-in is checked first, as the pages always did)."""
+    return await checked_form(request)
+
+
+def flash(request: Request, message: str, kind: str = "ok") -> None:
+    request.session.setdefault("flash", []).append({"kind": kind, "text": message})
+
+
+def page(request: Request, template: str, user: User | None, status: int = 200, **ctx) -> HTMLResponse:
+    messages = request.session.pop("flash", [])
+    return TEMPLATES.TemplateResponse(
+        request, template, {"user": user, "csrf": csrf_token(request), "messages": messages, **ctx}, status_code=status
+    )
+
+
+def not_found(request: Request, user: User | None, message: str, title: str = "Not found") -> HTMLResponse:
+    return page(request, "error.html", user, 404, title=title, message=message)
+
+
+def redirect(target: str) -> RedirectResponse:
+    return RedirectResponse(target, status_code=303)

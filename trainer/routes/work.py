@@ -1,0 +1,159 @@
+"""Background jobs (validate, train, evaluate), models, evaluation reports and the roll-out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from trainer import jobs, models
+from trainer.evaluation import load_report, report_path
+from trainer.nludata import Refused
+from trainer.routes.deps import (
+    Trainer,
+    User,
+    current_user,
+    flash,
+    not_found,
+    page,
+    redirect,
+    require_role,
+    signed_in_form,
+    trainer_of,
+)
+
+router = APIRouter()
+
+
+# ---- jobs --------------------------------------------------------------------------------------
+@router.get("/jobs")
+async def job_list(request: Request, user: User = Depends(require_role("review")), app: Trainer = Depends(trainer_of)):
+    names = [m.name for m in models.list_models(app.settings, None)]
+    return page(request, "jobs.html", user, jobs=jobs.recent(app.state), models=names)
+
+
+@router.post("/jobs")
+async def job_start(
+    request: Request,
+    form: dict = Depends(signed_in_form),
+    user: User = Depends(require_role("train")),
+    app: Trainer = Depends(trainer_of),
+):
+    kind = str(form.get("kind", ""))
+    if kind not in jobs.KINDS:
+        flash(request, f"Unknown job kind {kind!r}.", "error")
+        return redirect("/jobs")
+    try:
+        job_id = jobs.create(app.settings, app.state, kind, user[0], form.get("model") or None)
+    except jobs.JobBusy as exc:
+        flash(request, str(exc), "error")
+        return redirect("/jobs")
+    jobs.start_background(app.settings, app.state, job_id)
+    return redirect(f"/jobs/{job_id}")
+
+
+@router.get("/jobs/{job_id}")
+async def job_page(
+    request: Request, job_id: int, user: User = Depends(current_user), app: Trainer = Depends(trainer_of)
+):
+    job = jobs.get(app.state, job_id)
+    if job is None:
+        return not_found(request, user, f"No job {job_id}.")
+    return page(request, "job.html", user, job=job, log=jobs.log_tail(app.settings, job_id))
+
+
+@router.get("/jobs/{job_id}/status", dependencies=[Depends(current_user)])
+async def job_status(job_id: int, app: Trainer = Depends(trainer_of)):
+    """What the job page polls for live progress and the log."""
+    job = jobs.get(app.state, job_id)
+    if job is None:
+        return JSONResponse({"error": "no such job"}, status_code=404)
+    return JSONResponse(
+        {
+            "id": job_id,
+            "kind": job["kind"],
+            "status": job["status"],
+            "step": job["step"],
+            "progress": job["progress"],
+            "result": job["result"],
+            "log": jobs.log_tail(app.settings, job_id),
+        }
+    )
+
+
+# ---- models, reports, roll-out -----------------------------------------------------------------
+@router.get("/models")
+async def model_list(
+    request: Request, user: User = Depends(require_role("review")), app: Trainer = Depends(trainer_of)
+):
+    live = models.live_model(app.settings)
+    return page(
+        request,
+        "models.html",
+        user,
+        models=models.list_models(app.settings, live),
+        live=live,
+        history=models.history(app.state),
+        rasa_url=app.settings.rasa_url,
+    )
+
+
+@router.get("/reports/{name}")
+async def report(
+    request: Request, name: str, user: User = Depends(require_role("review")), app: Trainer = Depends(trainer_of)
+):
+    settings = app.settings
+    rep = load_report(settings, name)
+    if rep is None:
+        return not_found(request, user, f"{name} has not been evaluated.", title="No report")
+    live = models.live_model(settings)
+    if live and live != name:
+        gate = await run_in_threadpool(models.gate_for, settings, name, live, lambda _: None)
+    else:
+        fallback = {"passed": True, "margin": settings.gate_margin, "reason": "this is the live model"}
+        gate = rep.get("gate") or fallback
+    return page(request, "report.html", user, rep=rep, live=live, gate=gate)
+
+
+@router.get("/reports/{name}/confusion.png", dependencies=[Depends(current_user)])
+async def report_png(name: str, app: Trainer = Depends(trainer_of)):
+    path = report_path(app.settings, Path(name).name).with_suffix(".png")
+    if not path.exists():
+        return Response(status_code=404)
+    return FileResponse(path, media_type="image/png")
+
+
+@router.post("/models/{name}/activate")
+async def activate(
+    request: Request,
+    name: str,
+    form: dict = Depends(signed_in_form),
+    user: User = Depends(require_role("activate")),
+    app: Trainer = Depends(trainer_of),
+):
+    try:
+        # Loading a model takes about a minute: off the event loop, so other pages stay responsive.
+        reason = str(form.get("override_reason") or "")
+        out = await run_in_threadpool(
+            models.activate, app.settings, app.state, name, user[0], reason, say=lambda _: None
+        )
+        flash(request, f"{out['model']} is live (replacing {out['previous']}).")
+    except Refused as exc:
+        flash(request, str(exc), "error")
+    except RuntimeError as exc:
+        flash(request, f"Activation failed, the live model is unchanged: {exc}", "error")
+    return redirect("/models")
+
+
+@router.post("/rollback", dependencies=[Depends(signed_in_form)])  # the form has no fields: CSRF only
+async def rollback(
+    request: Request, user: User = Depends(require_role("rollback")), app: Trainer = Depends(trainer_of)
+):
+    try:
+        out = await run_in_threadpool(models.rollback, app.settings, app.state, user[0], say=lambda _: None)
+        flash(request, f"Rolled back: {out['model']} is live again (replacing {out['previous']}).")
+    except (Refused, RuntimeError) as exc:
+        flash(request, str(exc), "error")
+    return redirect("/models")
