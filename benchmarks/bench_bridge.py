@@ -33,7 +33,6 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
 import numpy as np
 import soxr
 from websockets.asyncio.client import connect
@@ -44,7 +43,8 @@ sys.path.insert(0, str(REPO))
 from avatar_bridge.config import BridgeConfig  # noqa: E402
 from benchmarks.docs_section import write_section  # noqa: E402
 from benchmarks.environment import environment as machine_environment  # noqa: E402
-from tests.harness import DialogueServers, free_port  # noqa: E402
+from testkit.dialogue import DialogueServers  # noqa: E402
+from testkit.servers import free_port, start_process, stop  # noqa: E402
 from voice.tts.piper_engine import PiperEngine  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results" / "bridge.json"
@@ -313,17 +313,8 @@ def start_bridge(rasa_url: str, model: str, port: int, log_path: Path, extra: li
         "INFO",
         *extra,
     ]
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=log_path.open("w"), stderr=subprocess.STDOUT)
-    for _ in range(600):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None:
-            raise RuntimeError(f"bridge exited; see {log_path}")
-        time.sleep(0.2)
-    raise RuntimeError("bridge did not start")
+    proc, _ = start_process(cmd, f"http://127.0.0.1:{port}/health", log_path, 120, cwd=REPO)
+    return proc
 
 
 def environment() -> dict:
@@ -457,8 +448,7 @@ async def run(args: argparse.Namespace, rasa_url: str, workdir: Path) -> dict:
                     log(f"{k} kiosks at once")
                     data["concurrent"][str(k)] = await bench_concurrent(url, utts, k, max(1, args.rounds))
         finally:
-            proc.terminate()
-            proc.wait(20)
+            stop(proc)
     return data
 
 

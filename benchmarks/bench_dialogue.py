@@ -31,7 +31,7 @@ import httpx
 from benchmarks.docs_section import write_section
 from scoring import load_citizen_split, load_rasa_split
 from scoring.run import evaluate_dialogues, evaluate_intents, evaluate_services
-from tests.harness import MODEL_DIR, ROOT, DialogueServers, current_model
+from testkit.dialogue import MODEL_DIR, ROOT, DialogueServers, current_model
 
 RESULTS = ROOT / "benchmarks" / "results" / "dialogue.json"
 SPOKEN = ROOT / "benchmarks" / "results" / "spoken.json"

@@ -11,28 +11,24 @@ the repository's data/ and models/ are not changed.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import random
 import re
-import shutil
 import sqlite3
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import httpx
-import uvicorn
 
 from benchmarks.docs_section import write_section
-from tests.harness import ROOT, DialogueServers, free_port
+from testkit.dialogue import ROOT, DialogueServers
+from testkit.trainer import TrainerServer, copy_project
 from trainer import annotate as ops
 from trainer import auth, jobs, models
 from trainer.config import Settings
 from trainer.state import State
-from trainer.web import create_app
 
 RESULTS = ROOT / "benchmarks" / "results" / "trainer.json"
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -88,25 +84,6 @@ def make_tracker(path: Path, conversations: int, seed: int = 7) -> int:
     return len(rows)
 
 
-class _Server:
-    def __init__(self, settings: Settings):
-        self.port = free_port()
-        self.server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port,
-                                                    log_level="warning"))  # fmt: skip
-        self.thread = threading.Thread(target=lambda: asyncio.run(self.server.serve()), daemon=True)
-        self.thread.start()
-        while not self.server.started:
-            time.sleep(0.05)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-
-
 def _signed_in(url: str, user: str, password: str) -> httpx.Client:
     client = httpx.Client(base_url=url, timeout=120, follow_redirects=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
@@ -121,7 +98,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 def bench_inbox(tmp: Path, conversations: int) -> dict:
-    project = _copy_project(tmp / "inbox-project")
+    project = copy_project(tmp / "inbox-project", weaken=False, epochs=None)
     tracker_db = tmp / "tracker.db"
     print(f"writing {conversations} conversations into a tracker store ...", flush=True)
     events = make_tracker(tracker_db, conversations)
@@ -129,7 +106,7 @@ def bench_inbox(tmp: Path, conversations: int) -> dict:
                         rasa_token="x", state_dir=project / "var" / "trainer")  # fmt: skip
     settings.ensure_dirs()
     auth.add_user(State.open(settings.state_db_url), "bench", "bench-password", "admin")
-    server = _Server(settings)
+    server = TrainerServer(settings).start()
     try:
         client = _signed_in(server.url, "bench", "bench-password")
         start = time.perf_counter()
@@ -154,18 +131,9 @@ def bench_inbox(tmp: Path, conversations: int) -> dict:
         server.stop()
 
 
-def _copy_project(dest: Path) -> Path:
-    dest.mkdir(parents=True)
-    for name in ("config.yml", "domain.yml"):
-        shutil.copy(ROOT / name, dest / name)
-    shutil.copytree(ROOT / "data", dest / "data", ignore=shutil.ignore_patterns("generated_*"))
-    (dest / "models" / "dialogue").mkdir(parents=True)
-    return dest
-
-
 def bench_loop(tmp: Path) -> dict:
     """annotate → validate → train → evaluate → activate, one new example, the production config."""
-    project = _copy_project(tmp / "loop-project")
+    project = copy_project(tmp / "loop-project", weaken=False, epochs=None)
     print("starting the action server and Rasa with the current model ...", flush=True)
     servers = DialogueServers(workdir=tmp / "servers", now=NOW).start()
     try:

@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.docs_section import write_section  # noqa: E402
-from tests.harness import DialogueServers, free_port  # noqa: E402
+from testkit.dialogue import DialogueServers  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results" / "web.json"
 DOC = REPO / "docs" / "benchmarks.md"
@@ -49,13 +49,11 @@ QUESTIONS = [
 
 def start_bridge(rasa_url: str):
     from avatar_bridge.app import Engines
-    from avatar_bridge.config import BridgeConfig
-    from tests.bridge.conftest import BridgeServer
+    from testkit.kiosk import start_bridge as start
     from voice.asr import Recognizer
     from voice.tts.piper_engine import PiperEngine
 
-    engines = Engines(Recognizer("tiny.en"), PiperEngine(variation=0.0))
-    return BridgeServer(BridgeConfig(port=free_port(), rasa_url=rasa_url), engines).start()
+    return start(Engines(Recognizer("tiny.en"), PiperEngine(variation=0.0)), rasa_url=rasa_url)
 
 
 def measure(bridge_http: str, runs: int) -> dict:

@@ -1,15 +1,12 @@
-"""Shared fixtures: the real dialogue servers, started once per test session."""
+"""Shared fixtures: the real dialogue servers, started once per test session (plumbing in testkit/)."""
 
 from __future__ import annotations
 
 import pytest
 
 from kb import load_knowledge_base
-from tests.harness import Conversation, DialogueServers
-
-# A Monday morning in term time: the hall is open, and 25 December (closed)
-# is within the appointment window, so date rules are testable every day.
-PINNED_NOW = "2026-12-14T10:00:00"
+from testkit import PINNED_NOW
+from testkit.dialogue import Conversation, DialogueServers
 
 
 @pytest.fixture(scope="session")

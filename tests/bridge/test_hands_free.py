@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.bridge.conftest import Kiosk, hands_free_pcm, stream_realtime
+from testkit.kiosk import Kiosk
+from testkit.speech import hands_free_pcm, stream_realtime
 
 QUESTION = "What documents do I need to bring when I apply for a new passport?"
 
@@ -23,7 +24,7 @@ def open_mic(kiosk: Kiosk, **hello) -> dict:
 def test_a_spoken_question_is_heard_transcribed_and_answered_without_a_button(hands_free_bridge, engines):
     with Kiosk(hands_free_bridge.url) as kiosk:
         open_mic(kiosk)
-        stream_realtime(kiosk, hands_free_pcm(engines, QUESTION))
+        stream_realtime(kiosk, hands_free_pcm(engines.tts, QUESTION))
         final = kiosk.wait("transcript", kind="final")
         bot = kiosk.wait("bot_message")
         kiosk.wait("metrics")
@@ -49,7 +50,7 @@ def test_talking_over_the_avatar_stops_it_and_the_new_question_is_answered(hands
         first = kiosk.wait("speech")
         while not kiosk.audio.get(first["utterance_id"]):
             kiosk.recv()
-        stream_realtime(kiosk, hands_free_pcm(engines, "Which documents do I need to bring for that?"))
+        stream_realtime(kiosk, hands_free_pcm(engines.tts, "Which documents do I need to bring for that?"))
         end = kiosk.wait("speech_end")
         received = len(kiosk.audio[first["utterance_id"]])
         transcript = kiosk.wait("transcript", kind="final")
@@ -67,7 +68,7 @@ def test_the_kiosks_own_voice_coming_back_quietly_does_not_interrupt_it(hands_fr
         kiosk.send({"type": "text", "text": "hello"})
         first = kiosk.wait("speech")
         kiosk.send({"type": "playback", "utterance_id": first["utterance_id"], "state": "started"})
-        stream_realtime(kiosk, hands_free_pcm(engines, "Hello, how can I help you today?", gain=0.03, trail_s=0.5))
+        stream_realtime(kiosk, hands_free_pcm(engines.tts, "Hello, how can I help you today?", gain=0.03, trail_s=0.5))
         end = kiosk.wait("speech_end")
     assert end["interrupted"] is False
 

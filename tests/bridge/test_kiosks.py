@@ -13,7 +13,8 @@ import pytest
 
 from avatar_bridge.config import BridgeConfig, KioskFileError
 from avatar_bridge.recordings import Recorder
-from tests.bridge.conftest import Kiosk, speech_pcm16k
+from testkit.kiosk import Kiosk
+from testkit.speech import speech_pcm16k
 
 KIOSKS = {
     # a kiosk whose id is not a hall position: it stands where hall.yml puts "floor2", and speaks slowly
@@ -101,7 +102,7 @@ def test_recordings_are_kept_only_when_opted_in_and_expire(kiosk_bridge, bridge,
     with Kiosk(kiosk_bridge.url) as k:
         session = k.hello()["session_id"]
         k.send({"type": "audio_start", "sample_rate": 16000, "encoding": "pcm16"})
-        k.send(speech_pcm16k(engines, "Where is the help desk?"))
+        k.send(speech_pcm16k(engines.tts, "Where is the help desk?"))
         k.send({"type": "audio_end"})
         transcript = k.wait("transcript")["text"]
         k.wait("metrics")

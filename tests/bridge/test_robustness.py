@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from tests.bridge.conftest import Kiosk
+from testkit.kiosk import Kiosk
 
 BAD_INPUTS = [
     ("{not json", "bad_json"),
@@ -76,7 +76,7 @@ def test_interrupt_while_silent_sends_nothing(kiosk):
 
 
 def test_dialogue_core_down_gives_a_spoken_apology(make_bridge):
-    from tests.harness import free_port
+    from testkit.servers import free_port
 
     server = make_bridge(rasa_url=f"http://127.0.0.1:{free_port()}", rasa_retries=1)
     with Kiosk(server.url) as k:

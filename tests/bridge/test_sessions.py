@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.bridge.conftest import Kiosk
+from testkit.kiosk import Kiosk
 
 TEXT_ONLY = {"audio_in": False, "audio_out": False, "visemes": False, "gestures": False}
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.bridge.conftest import Kiosk, speech_pcm16k
+from testkit.kiosk import Kiosk
+from testkit.speech import speech_pcm16k
 
 
 def test_text_turn_speaks_with_visemes_words_and_a_wave(kiosk):
@@ -30,7 +31,7 @@ def test_text_turn_speaks_with_visemes_words_and_a_wave(kiosk):
 def test_push_to_talk_voice_turn_is_transcribed_and_answered(kiosk, engines):
     kiosk.hello()
     kiosk.send({"type": "audio_start", "sample_rate": 16000, "encoding": "pcm16"})
-    pcm = speech_pcm16k(engines, "What do I need to bring for a passport?")
+    pcm = speech_pcm16k(engines.tts, "What do I need to bring for a passport?")
     for i in range(0, len(pcm), 3200):
         kiosk.send(pcm[i : i + 3200])
     kiosk.send({"type": "audio_end"})

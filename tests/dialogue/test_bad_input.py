@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.harness import cards
+from testkit.dialogue import cards
 
 
 @pytest.mark.parametrize(

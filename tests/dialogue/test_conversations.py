@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from tests.harness import buttons, cards
+from testkit.dialogue import buttons, cards
 
 
 def service_cards(messages):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from tests.harness import ROOT, VENVS, current_model
+from testkit.dialogue import ROOT, VENVS, current_model
 
 RASA = [str(VENVS / "rasa" / "bin" / "python"), "-m", "nlu.rasa_cli"]
 DATA = ["data/nlu", "data/rules.yml", "data/stories.yml"]

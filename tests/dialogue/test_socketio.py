@@ -8,7 +8,7 @@ import uuid
 import pytest
 import socketio
 
-from tests.harness import WEB_ORIGIN
+from testkit.dialogue import WEB_ORIGIN
 
 ALLOWED = WEB_ORIGIN
 

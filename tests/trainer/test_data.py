@@ -7,7 +7,7 @@ import difflib
 
 import pytest
 
-from tests.trainer.conftest import TrainerServer, add_accounts, cli, copy_project, flashes, settings_for
+from testkit.trainer import TrainerServer, add_accounts, cli, copy_project, flashes, settings_for
 
 
 @pytest.fixture(scope="module")

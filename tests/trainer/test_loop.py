@@ -13,8 +13,8 @@ import json
 
 from playwright.sync_api import Page, expect
 
-from tests.harness import Conversation, cards
-from tests.trainer.conftest import cli, sign_in
+from testkit.dialogue import Conversation, cards
+from testkit.trainer import cli, sign_in
 from trainer.models import live_model
 
 KIOSK = {"kiosk_id": "entrance", "channel": "kiosk", "language": "en"}

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from tests.harness import Conversation
-from tests.trainer.conftest import cli
+from testkit.dialogue import Conversation
+from testkit.trainer import cli
 from trainer.masking import mask_text
 
 PHONE, ID_NUMBER, NAME = "13812345678", "11010519491231002X", "Zhou Meiling"

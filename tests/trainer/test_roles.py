@@ -7,7 +7,7 @@ import json
 import shutil
 import sqlite3
 
-from tests.trainer.conftest import cli
+from testkit.trainer import cli
 from trainer.models import live_model
 
 

@@ -3,7 +3,7 @@ model is untouched."""
 
 from __future__ import annotations
 
-from tests.trainer.conftest import add_accounts, cli, copy_project, settings_for
+from testkit.trainer import add_accounts, cli, copy_project, settings_for
 from trainer.models import live_model
 
 

@@ -15,7 +15,8 @@ import pytest
 import soxr
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.bridge.conftest import BridgeServer, bridge, engines, make_bridge  # noqa: F401  (shared fixtures)
+from testkit.kiosk import BridgeServer
+from tests.bridge.conftest import bridge, engines, make_bridge  # noqa: F401  (shared fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "web"

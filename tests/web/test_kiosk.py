@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.bridge.conftest import BridgeServer
+from testkit.kiosk import BridgeServer
 from tests.web.conftest import ROOT, ask, shot, start_kiosk, wait_until_quiet
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"

@@ -8,7 +8,8 @@ import threading
 
 import pytest
 
-from tests.harness import WEB_ORIGIN_PORT, free_port
+from testkit.dialogue import WEB_ORIGIN_PORT
+from testkit.servers import free_port
 from tests.web.conftest import shot
 from tests.web.test_kiosk import serious_violations
 

@@ -2,30 +2,24 @@
 
 Used by the test suite and the benchmarks. Each service runs from its own
 environment, exactly as `make run` starts it, with its own SQLite files.
+`knowledge_base` points both at another knowledge base directory (LOBBY_KB_DIR).
 """
 
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
+from testkit.servers import free_port, start_process, stop
+
 ROOT = Path(__file__).resolve().parent.parent
 VENVS = Path(os.environ.get("LOBBY_VENVS", ROOT / ".venv"))
 MODEL_DIR = Path(os.environ.get("LOBBY_MODEL_DIR", ROOT / "models" / "dialogue"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # The one web origin the test Rasa's socket.io channel accepts: a port free on this machine (not a fixed 8080
@@ -59,32 +53,6 @@ def _base_env(workdir: Path) -> dict[str, str]:
     return env
 
 
-def _wait(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> float:
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        if proc.poll() is not None:
-            tail = log.read_text()[-3000:]
-            raise RuntimeError(f"server exited with {proc.returncode} during start-up; log {log}:\n{tail}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return time.monotonic() - start
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{url} not ready after {timeout:.0f} s; log {log}:\n{log.read_text()[-3000:]}")
-
-
-def stop(proc: subprocess.Popen | None, timeout: float = 20) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(5)
-
-
 @dataclass
 class DialogueServers:
     workdir: Path
@@ -97,6 +65,7 @@ class DialogueServers:
     actions_proc: subprocess.Popen | None = None
     rasa_startup_s: float = 0.0
     cors_origins: str = WEB_ORIGIN
+    knowledge_base: Path | None = None
 
     @property
     def tracker_db(self) -> Path:
@@ -122,28 +91,27 @@ class DialogueServers:
         )
         if self.now:
             env["LOBBY_NOW"] = self.now
+            env["LOBBY_ALLOW_TEST_CLOCK"] = "1"  # the action server refuses a frozen clock unless told it is a test
+        if self.knowledge_base:
+            env["LOBBY_KB_DIR"] = str(self.knowledge_base)
         return env
 
     def start_actions(self) -> None:
         self.actions_port = self.actions_port or free_port()
-        log = self.workdir / "actions.log"
-        self.actions_proc = subprocess.Popen(
+        self.actions_proc, _ = start_process(
             [str(VENVS / "actions" / "bin" / "python"), "-m", "rasa_sdk", "--actions", "actions",
              "--port", str(self.actions_port)],
-            cwd=ROOT, env=self.env(), stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+            f"http://127.0.0.1:{self.actions_port}/health", self.workdir / "actions.log", 60, cwd=ROOT, env=self.env(),
         )  # fmt: skip
-        _wait(f"http://127.0.0.1:{self.actions_port}/health", self.actions_proc, log, 60)
 
     def start_rasa(self) -> None:
         self.rasa_port = free_port()
-        log = self.workdir / "rasa.log"
-        self.rasa_proc = subprocess.Popen(
+        self.rasa_proc, self.rasa_startup_s = start_process(
             [str(VENVS / "rasa" / "bin" / "python"), "-m", "nlu.rasa_cli", "run", "--model", str(self.model),
              "--endpoints", "endpoints.yml", "--credentials", "credentials.yml", "--enable-api",
              "--auth-token", self.token, "--interface", "127.0.0.1", "--port", str(self.rasa_port)],
-            cwd=ROOT, env=self.env(), stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+            f"{self.rasa_url}/status?token={self.token}", self.workdir / "rasa.log", 240, cwd=ROOT, env=self.env(),
         )  # fmt: skip
-        self.rasa_startup_s = _wait(f"{self.rasa_url}/status?token={self.token}", self.rasa_proc, log, 240)
 
     def start(self) -> DialogueServers:
         self.workdir.mkdir(parents=True, exist_ok=True)
