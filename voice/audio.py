@@ -77,8 +77,9 @@ def _to_float_mono(array: np.ndarray) -> tuple[np.ndarray, int]:
     return np.ascontiguousarray(floats, dtype=np.float32), channels
 
 
-def check_wav_structure(data: bytes) -> None:
-    """Reject corrupt or truncated RIFF/WAVE data before a decoder silently pads it.
+def check_wav_structure(data: bytes) -> int:
+    """Reject corrupt or truncated RIFF/WAVE data before a decoder silently pads it; returns where the
+    'data' chunk header starts.
 
     libsndfile happily decodes a WAV whose data chunk was cut off in transit and
     returns fewer samples; a transcript of half an utterance is worse than an
@@ -103,7 +104,7 @@ def check_wav_structure(data: bytes) -> None:
                 raise AudioFormatError(
                     f"WAV is truncated: header declares {size} bytes of audio but only {len(data) - body} are present"
                 )
-            return
+            return offset
         elif not chunk_id.isascii() or not chunk_id.strip(b" ").isalnum():
             raise AudioFormatError(f"WAV is corrupt: unreadable chunk id {chunk_id!r} at byte {offset}")
         elif body + size > len(data):
@@ -118,7 +119,10 @@ def _decode_container(data: bytes, origin: str) -> tuple[np.ndarray, int]:
     import soundfile
 
     if data[:4] == b"RIFF":
-        check_wav_structure(data)
+        at = check_wav_structure(data)
+        (size,) = struct.unpack("<I", data[at + 4 : at + 8])
+        if size in _STREAMING_SIZES:  # libsndfile reads a 0 placeholder as "no audio": state what is there
+            data = data[: at + 4] + struct.pack("<I", len(data) - at - 8) + data[at + 8 :]
     try:
         samples, rate = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=False)
     except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:

@@ -32,11 +32,16 @@ def test_unsigned_8_bit_is_centred():
     assert np.allclose(clip.samples, 0.0)
 
 
-def test_wav_written_by_a_streaming_recorder_is_accepted():
-    data = bytearray(wav_bytes(np.zeros(1600, dtype=np.int16), 16000))
+@pytest.mark.parametrize("placeholder", [0xFFFFFFFF, 0], ids=["max", "zero"])
+def test_wav_written_by_a_streaming_recorder_is_accepted(placeholder):
+    tone = (np.sin(np.arange(1600) * 2 * np.pi * 440 / 16000) * 8000).astype(np.int16)
+    data = bytearray(wav_bytes(tone, 16000))
     index = data.index(b"data")
-    data[index + 4 : index + 8] = struct.pack("<I", 0xFFFFFFFF)  # size unknown while recording
-    check_wav_structure(bytes(data))
+    data[index + 4 : index + 8] = struct.pack("<I", placeholder)  # size unknown while recording
+    check_wav_structure(bytes(data))  # raises AudioFormatError if the placeholder were taken for truncation
+    clip = load_clip(bytes(data))
+    assert len(clip.samples) == 1600, "every recorded sample is decoded, none padded or cut"
+    assert np.allclose(clip.samples, tone / 32768, atol=1e-3)
 
 
 def test_float_samples_out_of_range_are_clipped_not_rejected():

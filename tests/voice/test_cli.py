@@ -45,9 +45,17 @@ def test_speak_writes_a_wav_and_a_timeline(tmp_path, capsys):
     with wave.open(str(out)) as wav:
         assert wav.getnchannels() == 1 and wav.getsampwidth() == 2 and wav.getframerate() == 22050
         assert wav.getnframes() > 22050
+        audio_ms = wav.getnframes() / 22050 * 1000
     data = json.loads(timeline.read_text())
     assert data["text"] == "Window B twelve is open nine a.m. to five p.m."
-    assert data["words"][0]["word"] == "Window" and data["visemes"][0]["viseme"] == "sil" or data["visemes"]
+    assert data["words"][0]["word"] == "Window"
+    visemes = data["visemes"]
+    assert {v["viseme"] for v in visemes} - {"sil"}, "the mouth moves"
+    assert visemes[0]["start_ms"] == data["words"][0]["start_ms"], "the mouth moves with the first word"
+    for a, b in zip(visemes, visemes[1:], strict=False):
+        assert a["start_ms"] + a["duration_ms"] == b["start_ms"], "one mouth shape at a time, no gaps"
+    end = visemes[-1]["start_ms"] + visemes[-1]["duration_ms"]
+    assert abs(end - audio_ms) <= 20, "the mouth stops when the audio does"
 
 
 def test_speak_then_transcribe_round_trip(tmp_path, capsys):
