@@ -7,12 +7,14 @@ machine-readable card; they never import the voice engines or the bridge.
 import warnings
 
 from actions.knowledge import knowledge_base
+from actions.settings import settings
 
 # rasa-sdk 3.21 (the newest release for Python 3.11) serves Rasa 3.6 correctly
 # over HTTP (verified by tests/dialogue), but warns about the version gap on
 # every call; say it once instead of flooding the log.
 warnings.filterwarnings("once", message=r".*compatible with this version of rasa_sdk.*")
 
-# Validate the knowledge base when the action server starts: a broken service
-# file stops start-up with the file and field named, not a confused reply later.
+# Read the settings and validate the knowledge base when the action server starts: a bad
+# setting or a broken service file stops start-up with its name, not a confused reply later.
+settings().announce()
 knowledge_base()

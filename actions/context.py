@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.replies import Reply
+from actions.settings import settings
 
 
 def metadata(tracker: Tracker) -> dict[str, Any]:
@@ -31,9 +31,8 @@ def kiosk_id(tracker: Tracker) -> str | None:
 
 
 def now() -> dt.datetime:
-    """Local time of the hall; LOBBY_NOW (ISO format) pins it for tests and demos."""
-    pinned = os.environ.get("LOBBY_NOW")
-    return dt.datetime.fromisoformat(pinned) if pinned else dt.datetime.now()
+    """Local time of the hall; the test clock (LOBBY_NOW, see actions.settings) pins it for tests and demos."""
+    return settings().now or dt.datetime.now()
 
 
 def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:

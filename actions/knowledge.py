@@ -6,14 +6,12 @@ start-up with the file and field named, rather than failing mid-conversation.
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
-from pathlib import Path
 
+from actions.settings import settings
 from kb import KnowledgeBase, load_knowledge_base
 
 
 @lru_cache(maxsize=1)
 def knowledge_base() -> KnowledgeBase:
-    root = os.environ.get("LOBBY_KB_DIR")
-    return load_knowledge_base(Path(root) if root else None)
+    return load_knowledge_base(settings().kb_dir)

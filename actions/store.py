@@ -8,11 +8,12 @@ call opens its own connection so the store is safe from rasa-sdk's threads.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sqlite3
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from actions.settings import settings
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tickets (
@@ -70,7 +71,7 @@ def store(path: str | None = None) -> Store:
 
 
 def default_path() -> Path:
-    return Path(os.environ.get("LOBBY_ACTIONS_DB", Path(__file__).resolve().parent.parent / "var" / "actions.db"))
+    return settings().actions_db
 
 
 class Store:

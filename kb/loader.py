@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from kb.schema import Hall, Service
 from kb.search import ServiceIndex
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+KB_DIR_ENV = "LOBBY_KB_DIR"  # another knowledge base for every component (actions, bridge, recogniser, training)
 
 
 class KnowledgeBaseError(ValueError):
@@ -148,7 +150,7 @@ def load_service(path: Path) -> Service:
 
 def load_knowledge_base(root: Path | str | None = None) -> KnowledgeBase:
     """Load the whole knowledge base and check references between files."""
-    root = Path(root) if root else DEFAULT_DATA_DIR
+    root = Path(root or os.environ.get(KB_DIR_ENV) or DEFAULT_DATA_DIR)
     problems: list[str] = []
     services: dict[str, Service] = {}
     broken: set[str] = set()  # files already reported; references to them are not problems of their own

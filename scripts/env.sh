@@ -11,7 +11,13 @@ export LOBBY_TRAINER_PORT="${LOBBY_TRAINER_PORT:-8770}"
 export LOBBY_ACTION_ENDPOINT="${LOBBY_ACTION_ENDPOINT:-http://127.0.0.1:${LOBBY_ACTIONS_PORT}/webhook}"
 export LOBBY_TRACKER_DB="${LOBBY_TRACKER_DB:-$LOBBY_VAR/tracker.db}"
 export LOBBY_ACTIONS_DB="${LOBBY_ACTIONS_DB:-$LOBBY_VAR/actions.db}"
-export LOBBY_MODEL_DIR="${LOBBY_MODEL_DIR:-$LOBBY_ROOT/models/dialogue}"
+# Trained dialogue models (Rasa .tar.gz + `current`). LOBBY_MODEL_DIR is the old, deprecated name.
+if [ -n "${LOBBY_MODEL_DIR:-}" ] && [ -z "${LOBBY_DIALOGUE_MODEL_DIR:-}" ]; then
+    echo "warning: LOBBY_MODEL_DIR is deprecated: set LOBBY_DIALOGUE_MODEL_DIR instead" >&2
+    LOBBY_DIALOGUE_MODEL_DIR="$LOBBY_MODEL_DIR"
+fi
+unset LOBBY_MODEL_DIR
+export LOBBY_DIALOGUE_MODEL_DIR="${LOBBY_DIALOGUE_MODEL_DIR:-$LOBBY_ROOT/models/dialogue}"
 # Token for Rasa's HTTP API (conversation and model endpoints). A random one is
 # generated on first run and kept in var/ so the trainer and tools can read it.
 export LOBBY_CORS_ORIGINS="${LOBBY_CORS_ORIGINS:-http://127.0.0.1:8080 http://localhost:8080}"

@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$LOBBY_ROOT"
 mkdir -p "$LOBBY_VAR/log"
-MODEL="$LOBBY_MODEL_DIR/$(cat "$LOBBY_MODEL_DIR/current").tar.gz"
+MODEL="$LOBBY_DIALOGUE_MODEL_DIR/$(cat "$LOBBY_DIALOGUE_MODEL_DIR/current").tar.gz"
 TOKEN="$(lobby_token)"
 pids=()
 stop() {

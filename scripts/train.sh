@@ -12,16 +12,16 @@ FORCE=0; [ "${1:-}" = "--force" ] && FORCE=1
 TRAIN_DATA=(data/nlu data/rules.yml data/stories.yml)
 fingerprint="$(cat config.yml domain.yml nlu/constraints.txt $(find data/nlu data/rules.yml data/stories.yml -name '*.yml' | sort) | sha256sum | cut -c1-12)"
 name="lobby-$fingerprint"
-mkdir -p "$LOBBY_MODEL_DIR"
-if [ $FORCE = 0 ] && [ -f "$LOBBY_MODEL_DIR/$name.tar.gz" ]; then
-    echo "$name" > "$LOBBY_MODEL_DIR/current"
+mkdir -p "$LOBBY_DIALOGUE_MODEL_DIR"
+if [ $FORCE = 0 ] && [ -f "$LOBBY_DIALOGUE_MODEL_DIR/$name.tar.gz" ]; then
+    echo "$name" > "$LOBBY_DIALOGUE_MODEL_DIR/current"
     say "dialogue model is up to date ($name)"
     exit 0
 fi
 say "training the dialogue model (a few minutes on 2 cores)"
 start=$(date +%s)
 "$RASA_PY" -m nlu.rasa_cli train --config config.yml --domain domain.yml --data "${TRAIN_DATA[@]}" \
-    --out "$LOBBY_MODEL_DIR" --fixed-model-name "$name" --augmentation 0 --quiet
-echo "$name" > "$LOBBY_MODEL_DIR/current"
-echo "$(( $(date +%s) - start ))" > "$LOBBY_MODEL_DIR/$name.train_seconds"
+    --out "$LOBBY_DIALOGUE_MODEL_DIR" --fixed-model-name "$name" --augmentation 0 --quiet
+echo "$name" > "$LOBBY_DIALOGUE_MODEL_DIR/current"
+echo "$(( $(date +%s) - start ))" > "$LOBBY_DIALOGUE_MODEL_DIR/$name.train_seconds"
 say "trained $name in $(( $(date +%s) - start )) s"

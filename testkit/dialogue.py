@@ -16,10 +16,11 @@ from pathlib import Path
 import httpx
 
 from testkit.servers import free_port, start_process, stop
+from trainer.config import dialogue_model_dir_from_env
 
 ROOT = Path(__file__).resolve().parent.parent
 VENVS = Path(os.environ.get("LOBBY_VENVS", ROOT / ".venv"))
-MODEL_DIR = Path(os.environ.get("LOBBY_MODEL_DIR", ROOT / "models" / "dialogue"))
+MODEL_DIR = Path(dialogue_model_dir_from_env() or ROOT / "models" / "dialogue")
 
 
 # The one web origin the test Rasa's socket.io channel accepts: a port free on this machine (not a fixed 8080

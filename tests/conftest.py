@@ -1,4 +1,10 @@
-"""Shared fixtures: the real dialogue servers, started once per test session (plumbing in testkit/)."""
+"""Shared fixtures: the real dialogue servers, started once per test session (plumbing in testkit/).
+
+The quick loop is `pytest -m "not slow"`. A test is slow when it needs the trained dialogue model, a
+real Rasa, bridge or trainer server, or a browser: every test that asks for one of SLOW_FIXTURES
+(directly or through another fixture) is marked `slow` here, so none can be forgotten; modules that
+need the model without these fixtures carry `pytestmark = pytest.mark.slow` themselves.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,15 @@ import pytest
 from kb import load_knowledge_base
 from testkit import PINNED_NOW
 from testkit.dialogue import Conversation, DialogueServers
+
+
+SLOW_FIXTURES = {"dialogue", "workspace", "trainer_browser", "browser"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -6,11 +6,21 @@ environment or the command line, so tests point the trainer at a temporary proje
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def dialogue_model_dir_from_env() -> str | None:
+    """LOBBY_DIALOGUE_MODEL_DIR; the old LOBBY_MODEL_DIR still works, with a deprecation warning."""
+    value = os.environ.get("LOBBY_DIALOGUE_MODEL_DIR")
+    if not value and os.environ.get("LOBBY_MODEL_DIR"):
+        logging.getLogger(__name__).warning("LOBBY_MODEL_DIR is deprecated: set LOBBY_DIALOGUE_MODEL_DIR instead")
+        value = os.environ["LOBBY_MODEL_DIR"]
+    return value or None
 
 
 def _tracker_url_from_env(project: Path) -> str:
@@ -64,7 +74,7 @@ class Settings:
         self.state_dir = Path(
             self.state_dir or os.environ.get("LOBBY_TRAINER_STATE") or self.project / "var" / "trainer"
         )
-        default_models = os.environ.get("LOBBY_MODEL_DIR") if self.project == REPO_ROOT else None
+        default_models = dialogue_model_dir_from_env() if self.project == REPO_ROOT else None
         self.model_dir = Path(self.model_dir or default_models or self.project / "models" / "dialogue")
         self.test_split = Path(self.test_split or self.project / "tests" / "nlu" / "test_split.yml")
         if not self.test_split.exists():

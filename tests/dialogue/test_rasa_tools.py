@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import subprocess
 
+import pytest
+
 from testkit.dialogue import ROOT, VENVS, current_model
+
+pytestmark = pytest.mark.slow  # Rasa's own tools, in the Rasa environment, on the trained model
 
 RASA = [str(VENVS / "rasa" / "bin" / "python"), "-m", "nlu.rasa_cli"]
 DATA = ["data/nlu", "data/rules.yml", "data/stories.yml"]

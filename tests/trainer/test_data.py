@@ -9,6 +9,8 @@ import pytest
 
 from testkit.trainer import TrainerServer, add_accounts, cli, copy_project, flashes, settings_for
 
+pytestmark = pytest.mark.slow  # the trainer's CLI and web server on a project copy (about a minute)
+
 
 @pytest.fixture(scope="module")
 def editable(tmp_path_factory):
