@@ -14,7 +14,6 @@ from kb import load_knowledge_base
 from testkit import PINNED_NOW
 from testkit.dialogue import Conversation, DialogueServers
 
-
 SLOW_FIXTURES = {"dialogue", "workspace", "trainer_browser", "browser"}
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 
+import httpx
 import pytest
+import yaml
 
-from testkit.dialogue import buttons, cards
+from testkit.dialogue import ROOT, buttons, cards
 
 
 def service_cards(messages):
@@ -102,6 +104,51 @@ def test_low_confidence_goes_through_two_stage_fallback(chat, kb):
     gave_up = c.text("/nlu_fallback")
     assert kb.hall.hotline in gave_up and "help desk" in gave_up
     assert "welcome" in c.text("hello").lower(), "the conversation goes on after a fallback"
+
+
+# Off-domain and garbled input a kiosk really hears. Which of these the model is unsure about depends on
+# training; the test below asks the model, so it follows the real FallbackClassifier threshold.
+UNSURE_CANDIDATES = [
+    "zxqv blorf wump", "asdf asdf", "the purple elephant sings", "banana telescope running",
+    "is it going to rain tomorrow", "what is the capital of france", "play some music", "hmm well maybe",
+    "tell me a joke", "my cat is orange", "fnord", "the the the", "how tall is a giraffe",
+    "can you dance", "qwerty uiop", "lorem ipsum dolor sit amet",
+]  # fmt: skip
+
+
+def fallback_threshold() -> float:
+    config = yaml.safe_load((ROOT / "config.yml").read_text())
+    return next(float(c["threshold"]) for c in config["pipeline"] if c["name"] == "FallbackClassifier")
+
+
+def best_guess(dialogue, text: str) -> tuple[str, float]:
+    """The classifier's top intent and confidence, before the FallbackClassifier replaces it."""
+    r = httpx.post(
+        f"{dialogue.rasa_url}/model/parse", params={"token": dialogue.token}, json={"text": text}, timeout=30
+    )
+    r.raise_for_status()
+    ranking = [i for i in r.json()["intent_ranking"] if i["name"] != "nlu_fallback"]
+    return ranking[0]["name"], ranking[0]["confidence"]
+
+
+def test_real_low_confidence_input_goes_through_the_fallback_threshold(chat, dialogue):
+    threshold = fallback_threshold()
+    guesses = {text: best_guess(dialogue, text) for text in UNSURE_CANDIDATES}
+    unsure = [t for t, (_, confidence) in guesses.items() if confidence < threshold]
+    assert unsure, f"none of the candidates is below the threshold {threshold}: {guesses}"
+    for text in unsure:
+        c = chat()
+        reply = c.say(text)
+        latest = c.tracker()["latest_message"]["intent"]["name"]
+        assert latest == "nlu_fallback", f"{text!r} scored {guesses[text]} < {threshold} but was taken as {latest}"
+        assert [b for b in buttons(reply) if b["title"] == "Something else"], f"{text!r}: no first-stage fallback"
+        assert "service" not in {x["kind"] for x in cards(reply)}, f"{text!r}: facts in answer to a guess"
+    sure = "how much does a passport cost"
+    intent, confidence = best_guess(dialogue, sure)
+    assert confidence >= threshold, (intent, confidence)
+    c = chat()
+    c.say(sure)
+    assert c.tracker()["latest_message"]["intent"]["name"] == intent == "ask_fee", "above it, no fallback"
 
 
 @pytest.mark.parametrize("gibberish", ["zxqv blorf wump", "asdf asdf", "?????", "ok ok ok ok ok ok"])
