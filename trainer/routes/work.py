@@ -11,10 +11,10 @@ from starlette.concurrency import run_in_threadpool
 from trainer import jobs, models
 from trainer.evaluation import load_report, report_path
 from trainer.nludata import Refused
+from trainer.routes import deps
 from trainer.routes.deps import (
     Trainer,
     User,
-    current_user,
     flash,
     not_found,
     page,
@@ -56,7 +56,7 @@ async def job_start(
 
 @router.get("/jobs/{job_id}")
 async def job_page(
-    request: Request, job_id: int, user: User = Depends(current_user), app: Trainer = Depends(trainer_of)
+    request: Request, job_id: int, user: User = Depends(deps.current_user), app: Trainer = Depends(trainer_of)
 ):
     job = jobs.get(app.state, job_id)
     if job is None:
@@ -64,7 +64,7 @@ async def job_page(
     return page(request, "job.html", user, job=job, log=jobs.log_tail(app.settings, job_id))
 
 
-@router.get("/jobs/{job_id}/status", dependencies=[Depends(current_user)])
+@router.get("/jobs/{job_id}/status", dependencies=[Depends(deps.current_user)])
 async def job_status(job_id: int, app: Trainer = Depends(trainer_of)):
     """What the job page polls for live progress and the log."""
     job = jobs.get(app.state, job_id)
@@ -117,7 +117,7 @@ async def report(
     return page(request, "report.html", user, rep=rep, live=live, gate=gate)
 
 
-@router.get("/reports/{name}/confusion.png", dependencies=[Depends(current_user)])
+@router.get("/reports/{name}/confusion.png", dependencies=[Depends(deps.current_user)])
 async def report_png(name: str, app: Trainer = Depends(trainer_of)):
     path = report_path(app.settings, Path(name).name).with_suffix(".png")
     if not path.exists():
