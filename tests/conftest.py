@@ -41,3 +41,38 @@ def chat(dialogue):
         return Conversation(dialogue, **kwargs)
 
     return _new
+
+
+# The bridge and its speech engines, shared by tests/bridge and tests/web. Models load once per session
+# (tiny.en, deterministic Piper); imports are inside so the quick loop does not load the bridge.
+@pytest.fixture(scope="session")
+def engines():
+    from avatar_bridge.app import Engines
+    from voice.asr import Recognizer
+    from voice.tts.piper_engine import PiperEngine
+
+    return Engines(Recognizer("tiny.en"), PiperEngine(variation=0.0))
+
+
+@pytest.fixture(scope="session")
+def make_bridge(engines, dialogue):
+    from avatar_bridge.logs import configure_logging
+    from testkit.kiosk import start_bridge
+
+    configure_logging("WARNING")
+    servers = []
+
+    def _make(**overrides):
+        overrides.setdefault("rasa_url", dialogue.rasa_url)
+        server = start_bridge(engines, **overrides)
+        servers.append(server)
+        return server
+
+    yield _make
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def bridge(make_bridge):
+    return make_bridge()

@@ -16,7 +16,6 @@ import soxr
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from testkit.kiosk import BridgeServer
-from tests.bridge.conftest import bridge, engines, make_bridge  # noqa: F401  (shared fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "web"
@@ -40,7 +39,7 @@ def write_wav(path: Path, pcm: np.ndarray, rate: int) -> None:
 
 
 @pytest.fixture(scope="session")
-def question_wav(engines, tmp_path_factory) -> Path:  # noqa: F811
+def question_wav(engines, tmp_path_factory) -> Path:
     """The question spoken by deterministic Piper, at 48 kHz, with a little silence before and a long one after."""
     speech = engines.tts.synthesize(VOICE_QUESTION)
     audio = soxr.resample(speech.audio.astype(np.float32) / 32768, speech.sample_rate, 48000)

@@ -13,7 +13,7 @@ from testkit.servers import free_port
 from tests.web.conftest import shot
 from tests.web.test_kiosk import serious_violations
 
-WEBCHAT_PORT = WEB_ORIGIN_PORT  # the one origin the test Rasa socket.io channel allows (tests/harness.py)
+WEBCHAT_PORT = WEB_ORIGIN_PORT  # the one origin the test Rasa socket.io channel allows (testkit/dialogue.py)
 
 
 def serve(directory, port: int) -> http.server.ThreadingHTTPServer:
