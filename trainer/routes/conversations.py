@@ -12,17 +12,7 @@ from trainer import annotate as ops
 from trainer import auth, tracker
 from trainer.curation import nearest
 from trainer.nludata import Refused, domain_intents, load_examples, service_ids
-from trainer.routes.deps import (
-    Trainer,
-    User,
-    flash,
-    not_found,
-    page,
-    redirect,
-    require_role,
-    signed_in_form,
-    trainer_of,
-)
+from trainer.routes.deps import Trainer, User, flash, missing, page, redirect, require_role, signed_in_form, trainer_of
 
 router = APIRouter()
 
@@ -69,7 +59,7 @@ async def conversation(
         app.state.log(user[0], "reveal_personal_data", conversation=sender_id)
     view = tracker.conversation(app.tracker, sender_id, masked=not reveal)
     if view is None:
-        return not_found(request, user, f"No conversation {sender_id}.")
+        return missing(request, user, f"No conversation {sender_id}.")
     examples = load_examples(app.settings)
     hints = {t.event_id: nearest(examples, t.text, 2) for t in view.turns if not t.text.startswith("/")}
     tracker.sync(app.state, app.tracker)

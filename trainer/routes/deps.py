@@ -113,7 +113,7 @@ def page(request: Request, template: str, user: User | None, status: int = 200, 
     )
 
 
-def not_found(request: Request, user: User | None, message: str, title: str = "Not found") -> HTMLResponse:
+def missing(request: Request, user: User | None, message: str, title: str = "Not found") -> HTMLResponse:
     return page(request, "error.html", user, 404, title=title, message=message)
 
 

@@ -11,17 +11,7 @@ from trainer import models
 from trainer.curation import intent_summaries, similar_pairs
 from trainer.evaluation import load_report
 from trainer.nludata import Refused, domain_intents, load_examples
-from trainer.routes.deps import (
-    Trainer,
-    User,
-    flash,
-    not_found,
-    page,
-    redirect,
-    require_role,
-    signed_in_form,
-    trainer_of,
-)
+from trainer.routes.deps import Trainer, User, flash, missing, page, redirect, require_role, signed_in_form, trainer_of
 
 router = APIRouter()
 
@@ -62,7 +52,7 @@ async def intent(
     settings = app.settings
     examples = [e for e in load_examples(settings) if e.intent == name]
     if name not in domain_intents(settings):
-        return not_found(request, user, f"No intent {name}.")
+        return missing(request, user, f"No intent {name}.")
     pairs = [
         p
         for p in similar_pairs(load_examples(settings), settings.similarity_threshold)
@@ -102,7 +92,7 @@ async def curate(
         elif op == "delete":
             out = ops.delete(settings, state, user[0], name, index, expected)
         else:
-            return not_found(request, user, f"No operation {op}.")
+            return missing(request, user, f"No operation {op}.")
         flash(request, out.message, "ok" if out.added else "info")
     except Refused as exc:
         flash(request, f"Not changed: {exc}", "error")

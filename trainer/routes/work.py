@@ -12,17 +12,7 @@ from trainer import jobs, models
 from trainer.evaluation import load_report, report_path
 from trainer.nludata import Refused
 from trainer.routes import deps
-from trainer.routes.deps import (
-    Trainer,
-    User,
-    flash,
-    not_found,
-    page,
-    redirect,
-    require_role,
-    signed_in_form,
-    trainer_of,
-)
+from trainer.routes.deps import Trainer, User, flash, missing, page, redirect, require_role, signed_in_form, trainer_of
 
 router = APIRouter()
 
@@ -60,7 +50,7 @@ async def job_page(
 ):
     job = jobs.get(app.state, job_id)
     if job is None:
-        return not_found(request, user, f"No job {job_id}.")
+        return missing(request, user, f"No job {job_id}.")
     return page(request, "job.html", user, job=job, log=jobs.log_tail(app.settings, job_id))
 
 
@@ -107,7 +97,7 @@ async def report(
     settings = app.settings
     rep = load_report(settings, name)
     if rep is None:
-        return not_found(request, user, f"{name} has not been evaluated.", title="No report")
+        return missing(request, user, f"{name} has not been evaluated.", title="No report")
     live = models.live_model(settings)
     if live and live != name:
         gate = await run_in_threadpool(models.gate_for, settings, name, live, lambda _: None)
