@@ -120,8 +120,12 @@ class DialogueServers:
 
     def start(self) -> DialogueServers:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.start_actions()
-        self.start_rasa()
+        try:
+            self.start_actions()
+            self.start_rasa()
+        except BaseException:  # a fixture that fails here never reaches its teardown: leave nothing running
+            self.stop()
+            raise
         return self
 
     def restart_rasa(self) -> None:
