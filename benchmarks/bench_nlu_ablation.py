@@ -343,6 +343,19 @@ def choose(results: dict[str, Any]) -> str | None:
 # --- report -------------------------------------------------------------------------------------------------------
 
 
+def sweep_text(report: dict[str, Any]) -> str:
+    """The FallbackClassifier threshold sweep of the chosen variant, on the validation answers."""
+    chosen = report.get("chosen")
+    sweep = report["variants"].get(chosen, {}).get("validation", {}).get("threshold_sweep") if chosen else None
+    if not sweep:
+        return ""
+    cells = " | ".join(f"{row['threshold']}: {row['strict_accuracy']} ({row['fallback_rate']})" for row in sweep)
+    return (
+        f"\nFallback threshold on the validation split, chosen variant `{chosen}` (strict accuracy, in brackets "
+        f"the fallback rate; ambiguity threshold as configured): {cells}.\n"
+    )
+
+
 def write_doc(report: dict[str, Any]) -> None:
     rows = []
     for name, r in report["variants"].items():
@@ -377,7 +390,9 @@ def write_doc(report: dict[str, Any]) -> None:
         "trained on all of data/nlu and played no part in the choice. Parse latency is the /model/parse round trip "
         "on the validation questions, sequential. The dense-only variant classifies intents only (no sequence "
         "features, so no entity tagging). The MiniLM variant runs in the Rasa env's Python with onnxruntime, "
-        "installed for the benchmark only (benchmarks/requirements-ablation.txt).\n<!-- nlu-ablation:end -->"
+        "installed for the benchmark only (benchmarks/requirements-ablation.txt).\n"
+        + sweep_text(report)
+        + "<!-- nlu-ablation:end -->"
     )
     write_section("nlu-ablation", section)
 
@@ -412,7 +427,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--phases", nargs="+", choices=("validation", "test"), default=["validation", "test"])
     parser.add_argument("--epochs", type=int, default=None, help="DIET epochs for every variant (default: config.yml)")
     parser.add_argument("--keep", action="store_true", help="keep the trained models and logs (path printed)")
+    parser.add_argument("--doc-only", action="store_true", help="rewrite docs/benchmarks.md from the results JSON")
     args = parser.parse_args(argv)
+    if args.doc_only:
+        write_doc(json.loads(RESULTS.read_text(encoding="utf-8")))
+        print("rewrote the NLU ablation section of docs/benchmarks.md")
+        return 0
 
     subprocess.run([str(APP_PY), "-m", "kb", "export-nlu", "data/nlu/generated_kb.yml"], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)  # fmt: skip
