@@ -172,6 +172,9 @@ def rasa_env(workdir: Path, variant: Variant) -> dict[str, str]:
     env = _base_env(workdir)
     env["LOG_LEVEL"] = "WARNING"
     env["RASA_CACHE_DIRECTORY"] = str(workdir / "cache")  # empty cache: every training is from scratch
+    # endpoints.yml needs these; parsing uses neither the action server nor the tracker.
+    env["LOBBY_ACTION_ENDPOINT"] = "http://127.0.0.1:9/webhook"
+    env["LOBBY_TRACKER_DB"] = str(workdir / "tracker.db")
     if variant.dense == MINILM:
         env["PYTHONPATH"] = f"{ROOT}{os.pathsep}{ABLATION_PACKAGES}"
     return env
@@ -239,7 +242,7 @@ class Server:
             start_new_session=True,
         )  # fmt: skip
         try:
-            self.startup_s = _wait(f"http://127.0.0.1:{self.port}/status?token={self.token}", self.proc, log, 300)
+            self.startup_s = _wait(f"http://127.0.0.1:{self.port}/status?token={self.token}", self.proc, log, 900)
         except BaseException:
             stop(self.proc)
             raise
@@ -320,7 +323,7 @@ def run_variant(
                                   "rasa_startup_s": round(server.startup_s, 1)}  # fmt: skip
         for label, items in questions.items():
             result[label], answers = score(server, items, label)
-            if phase == "validation":
+            if label == "validation":  # tuned on validation answers only, never on a test split
                 fallback = next(c for c in variant_config(variant, epochs)["pipeline"]
                                 if c["name"] == "FallbackClassifier")  # fmt: skip
                 result["threshold_sweep"] = threshold_sweep(answers, fallback.get("ambiguity_threshold", 0.1))
@@ -403,10 +406,12 @@ def save(report: dict[str, Any], previous: dict[str, Any]) -> None:
 
     A phase or variant not run this time keeps what an earlier run with the same epochs measured.
     """
+    if RESULTS.exists():  # another run (e.g. a second variant in parallel) may have written since we started
+        previous = json.loads(RESULTS.read_text(encoding="utf-8"))
     if previous.get("epochs") == report["epochs"]:
         for name, old in previous.get("variants", {}).items():
             entry = report["variants"].setdefault(name, {k: old[k] for k in ("description", "licence") if k in old})
-            for phase in ("validation", "test"):
+            for phase in ("validation", "test", "test_validation_model"):
                 if phase not in entry and phase in old:
                     entry[phase] = old[phase]
     report["chosen"] = choose(report["variants"])
@@ -460,6 +465,11 @@ def main(argv: list[str] | None = None) -> int:
         "with --variants on the test splits; stored as that variant's 'test_validation_model' (for a shared "
         "machine where training every variant twice does not fit)",
     )
+    parser.add_argument(
+        "--test-with-validation-model",
+        action="store_true",
+        help="score the test splits with the validation model too (instead of the test phase's second training)",
+    )
     args = parser.parse_args(argv)
     if args.doc_only:
         write_doc(json.loads(RESULTS.read_text(encoding="utf-8")))
@@ -493,8 +503,12 @@ def main(argv: list[str] | None = None) -> int:
                 entry = report["variants"].setdefault(name, {"description": variant.description,
                                                              "licence": variant.licence})  # fmt: skip
                 if phase == "validation":
-                    entry[phase] = run_variant(variant, phase, val_dir, {"validation": held_out}, args.epochs,
-                                               workroot / name / phase)  # fmt: skip
+                    extra = tests if args.test_with_validation_model else {}
+                    entry[phase] = run_variant(variant, phase, val_dir, {"validation": held_out, **extra},
+                                               args.epochs, workroot / name / phase)  # fmt: skip
+                    if extra:
+                        entry["test_validation_model"] = {"trained_on": "validation copy (80 % of data/nlu/nlu.yml)",
+                                                          **{k: entry[phase].pop(k) for k in extra}}  # fmt: skip
                 else:
                     entry[phase] = run_variant(variant, phase, ROOT / "data" / "nlu", tests, args.epochs,
                                                workroot / name / phase)  # fmt: skip
