@@ -403,8 +403,8 @@ def write_doc(report: dict[str, Any]) -> None:
         "trained on all of data/nlu and played no part in the choice. Parse latency is the /model/parse round trip "
         "on the validation questions, sequential. The dense-only variant classifies intents only (no sequence "
         "features, so no entity tagging). The MiniLM variant runs in the Rasa env's Python with onnxruntime, "
-        "installed for the benchmark only (benchmarks/requirements-ablation.txt). † measured with the validation "
-        "model (trained on the 80 % copy), because a second training per variant did not fit the shared "
+        "installed for the benchmark only (benchmarks/requirements-ablation.txt). † measured with (or while training) "
+        "the validation model, trained on the 80 % copy: a second training per variant did not fit the shared "
         "machine's time.\n" + sweep_text(report) + "<!-- nlu-ablation:end -->"
     )
     write_section("nlu-ablation", section)
