@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 APP_PY := .venv/app/bin/python
 
-.PHONY: help setup train run test chat lint bench-dialogue bench-voice bench-trainer bench-bridge bench-web clean
+.PHONY: help setup train run test chat lint bench-dialogue bench-nlu-ablation bench-voice bench-trainer bench-bridge bench-web clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -29,6 +29,9 @@ lint: setup ## ruff over all Python code
 bench-dialogue: train ## dialogue benchmark -> benchmarks/results/dialogue.json
 	@$(APP_PY) -m benchmarks.bench_dialogue
 
+bench-nlu-ablation: setup ## NLU variants (sparse / +e5 / e5 / +MiniLM), chosen on validation -> benchmarks/results/nlu_ablation.json
+	@nice -n 10 $(APP_PY) -m benchmarks.bench_nlu_ablation $(ARGS)
+
 bench-voice: setup ## voice benchmark -> benchmarks/results/voice.json
 	@nice -n 10 $(APP_PY) benchmarks/bench_voice.py
 
@@ -42,4 +45,4 @@ bench-web: train ## kiosk page benchmark in headless Chromium -> benchmarks/resu
 	@nice -n 10 $(APP_PY) -m benchmarks.bench_web
 
 clean: ## remove environments, trained models and local state (var/)
-	rm -rf .venv models/dialogue models/asr models/tts var .rasa
+	rm -rf .venv models/dialogue models/asr models/tts models/encoder var .rasa

@@ -10,7 +10,8 @@ FORCE=0; [ "${1:-}" = "--force" ] && FORCE=1
 
 "$APP_PY" -m kb export-nlu data/nlu/generated_kb.yml >/dev/null
 TRAIN_DATA=(data/nlu data/rules.yml data/stories.yml)
-fingerprint="$(cat config.yml domain.yml nlu/constraints.txt $(find data/nlu data/rules.yml data/stories.yml -name '*.yml' | sort) | sha256sum | cut -c1-12)"
+# nlu/*.py (custom pipeline components) and the encoder manifest change what a model computes too.
+fingerprint="$(cat config.yml domain.yml nlu/constraints.txt nlu/*.py sentence_encoder/model_manifest.json $(find data/nlu data/rules.yml data/stories.yml -name '*.yml' | sort) | sha256sum | cut -c1-12)"
 name="lobby-$fingerprint"
 mkdir -p "$LOBBY_DIALOGUE_MODEL_DIR"
 if [ $FORCE = 0 ] && [ -f "$LOBBY_DIALOGUE_MODEL_DIR/$name.tar.gz" ]; then

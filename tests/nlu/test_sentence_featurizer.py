@@ -1,0 +1,72 @@
+"""The Rasa pipeline component that gives DIET pretrained sentence features.
+
+Runs inside the Rasa env (a script with its Python) with the real encoder weights: the same
+features for a text at training and at parse time, batched training, and a clear refusal of a
+bad configuration.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+from tests.harness import ROOT, VENVS
+
+PROBE = r"""
+import json
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.exceptions import InvalidConfigException
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from nlu.sentence_featurizer import SentenceEncoderFeaturizer
+from sentence_encoder import SentenceEncoder
+
+context = ExecutionContext(GraphSchema({}), node_name="e5")
+tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+config = {**SentenceEncoderFeaturizer.get_default_config(), "batch_size": 2}
+featurizer = SentenceEncoderFeaturizer.create(config, None, None, context)
+
+texts = ["my wife just had a baby", "where is the toilet", "I lost my ID card", "thanks, bye", "hello"]
+training = TrainingData([Message(data={"text": t, "intent": "x"}) for t in texts])
+tokenizer.process_training_data(training)
+featurizer.process_training_data(training)
+
+live = [Message(data={"text": texts[0]}), Message(data={"text": ""})]
+tokenizer.process(live)
+featurizer.process(live)
+
+seq, sent = training.training_examples[0].get_dense_features("text", ["e5"])
+live_seq, live_sent = live[0].get_dense_features("text", ["e5"])
+expected = SentenceEncoder().query([texts[0]])
+bad = []
+for key, value in (("batch_size", 0), ("num_threads", "two")):
+    try:
+        SentenceEncoderFeaturizer.validate_config({**config, key: value})
+    except InvalidConfigException as exc:
+        bad.append(str(exc))
+print(json.dumps({
+    "all_featurized": all(m.get_dense_features("text", ["e5"])[1] is not None for m in training.training_examples),
+    "sequence": None if seq is None else list(seq.features.shape),
+    "sentence": list(sent.features.shape),
+    "train_equals_parse": bool(np.allclose(sent.features, live_sent.features, atol=1e-5)),
+    "equals_encoder": bool(np.allclose(sent.features, expected, atol=1e-5)),
+    "empty_text_features": live[1].get_dense_features("text", ["e5"])[1] is not None,
+    "bad_configs": bad,
+}))
+"""
+
+
+def test_sentence_features_are_the_same_at_training_and_parse_time() -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run([str(VENVS / "rasa" / "bin" / "python"), "-c", PROBE], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out["all_featurized"], "every training message (in batches of 2) gets a sentence vector"
+    assert out["sentence"] == [1, 384] and out["sequence"] is None
+    assert out["train_equals_parse"] and out["equals_encoder"]
+    assert out["empty_text_features"] is False, "an empty text gets no vector rather than a meaningless one"
+    assert len(out["bad_configs"]) == 2 and all("positive integer" in m for m in out["bad_configs"])
