@@ -205,12 +205,20 @@ class Resolver:
             picked = self.pick_from(text, pool)
             if picked:
                 return Resolution(picked, candidates=pool, how="offered")
+            if intent == "correct_service" and current:
+                # "sorry, I meant the transfer" after the withdrawal: the sibling services of the current one.
+                family = [s for s in kb.services if s != current and len(self._vocab[s] & self._vocab[current]) >= 2]
+                picked = self.pick_from(text, family)
+                if picked:
+                    return Resolution(picked, candidates=[picked, current], how="correction")
             if intent == "correct_service":
                 others = [s for s in (offered or previous_candidates) if s != current]
-                if re.search(r"\b(other|another|different|wrong)\b", text.lower()) and others:
+                if re.search(r"\b(other|another|different|wrong)\b", text.lower()):
                     if len(others) == 1:
                         return Resolution(others[0], candidates=others, how="other")
-                    return Resolution(None, choices=others[:MAX_CHOICES], candidates=others, how="other")
+                    if others:
+                        return Resolution(None, choices=others[:MAX_CHOICES], candidates=others, how="other")
+                    return Resolution(None, how="ask")
             if intent == "choose_option" and pool:
                 return Resolution(None, choices=pool[:MAX_CHOICES], candidates=pool, how="unclear_choice")
 
@@ -225,6 +233,20 @@ class Resolver:
             return Resolution(current, candidates=[current] if current else [], how="context" if current else "none")
         return self._decide(text, intent, set(entity_services), current)
 
+    def _shared_keywords(self, text: str) -> set[str]:
+        """Stems of the vague words in the text that more than one service lists as a keyword."""
+        candidates = self.kb.candidates_for_keywords(text)
+        if len(candidates) < 2:
+            return set()
+        present = {_stem(w) for w in words(text)}
+        counts: dict[str, int] = {}
+        for sid in candidates:
+            for kw in self.kb.services[sid].keywords:
+                for w in words(kw):
+                    if _stem(w) in present:
+                        counts[_stem(w)] = counts.get(_stem(w), 0) + 1
+        return {w for w, n in counts.items() if n > 1}
+
     @staticmethod
     def _last_position(text: str, service_id: str) -> int:
         return text.lower().rfind(service_id.split("_")[0])
@@ -238,6 +260,15 @@ class Resolver:
         restrict: list[str] | None = None,
         how: str = "semantic",
     ) -> Resolution:
+        if restrict is None:
+            shared = self._shared_keywords(text)
+            if shared and not [w for w in words(text) if w not in _FILLER and _stem(w) not in shared]:
+                # Only a vague word several services share ("I want to transfer something"):
+                # nothing else to go on, so the citizen chooses (and no embedding is needed).
+                choices = self.kb.candidates_for_keywords(text)[:MAX_CHOICES]
+                if current in choices and intent != "ask_service":
+                    return Resolution(current, candidates=choices, how="context")
+                return Resolution(None, choices=choices, candidates=choices, how="keywords")
         scores = self.combined(text, entity_services)
         pool = restrict or list(scores)
         ranked = sorted(pool, key=lambda s: -scores[s])
