@@ -18,10 +18,10 @@ warnings.filterwarnings("once", message=r".*compatible with this version of rasa
 # file stops start-up with the file and field named, not a confused reply later.
 knowledge_base()
 
-# In the action server, build the semantic retriever now (cached passage embeddings, see
+# In the action server, start building the semantic retriever now (cached passage embeddings, see
 # actions/retriever.py) so the first citizen does not wait for the encoder to load. Other importers
 # (benchmarks, tests of one module) build it when they first need it.
-if "rasa_sdk.endpoint" in sys.modules or "rasa_sdk.__main__" in sys.modules:
-    from actions.retriever import retriever_for
+if "rasa_sdk.endpoint" in sys.modules:
+    from actions.retriever import warm_in_background
 
-    retriever_for(knowledge_base())
+    warm_in_background(knowledge_base())

@@ -153,3 +153,29 @@ def retriever_for(kb: KnowledgeBase) -> ServiceRetriever | None:
                     log.error("semantic retrieval unavailable, using lexical evidence only: %s", exc)
                     _retrievers[key] = None
         return _retrievers[key]
+
+
+def warm_in_background(kb: KnowledgeBase) -> threading.Thread:
+    """Build the retriever without holding up start-up; turns that need it wait for it.
+
+    Embedding the whole knowledge base takes seconds on an idle core (a minute on a
+    loaded one) when the cache is cold; the action server should report healthy and
+    answer named services meanwhile.
+    """
+    thread = threading.Thread(target=retriever_for, args=(kb,), name="retriever-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def main() -> int:
+    """`python -m actions.retriever`: embed the knowledge base into the cache now (set-up, after KB edits)."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    from kb import load_knowledge_base
+
+    retriever = ServiceRetriever(load_knowledge_base())
+    print(f"encoder cache ready: {cache_dir()}/kb-{retriever.fingerprint}.npy ({len(retriever.passages)} passages)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -46,21 +46,37 @@ CASES = {
 
 PROBE = """
 import json, sys, tempfile
+from pathlib import Path
 import numpy as np
 from kb import load_knowledge_base
 from actions.resolution import Resolver
 from actions.retriever import ServiceRetriever
+
+class CountingEncoder:
+    # Isolates the cache from the model: deterministic unit vectors, and a count of what was embedded.
+    path = None
+    def __init__(self):
+        self.embedded = 0
+    def passage(self, texts):
+        self.embedded += len(texts)
+        rng = np.random.default_rng(len(texts))
+        m = rng.normal(size=(len(texts), 384)).astype(np.float32)
+        return m / np.linalg.norm(m, axis=1, keepdims=True)
+
 cases = json.loads(sys.argv[1])
 kb = load_knowledge_base()
 with tempfile.TemporaryDirectory() as cache:
-    first = ServiceRetriever(kb, cache=__import__("pathlib").Path(cache))
-    second = ServiceRetriever(kb, encoder=first.encoder, cache=__import__("pathlib").Path(cache))
+    enc = CountingEncoder()
+    first = ServiceRetriever(kb, encoder=enc, cache=Path(cache))
+    after_first = enc.embedded
+    second = ServiceRetriever(kb, encoder=enc, cache=Path(cache))
 out = {"cache": [first.from_cache, second.from_cache, first.fingerprint == second.fingerprint,
-                 bool(np.allclose(first.matrix, second.matrix))],
-       "shape": list(first.matrix.shape),
-       "norms_ok": bool(np.allclose(np.linalg.norm(first.matrix, axis=1), 1.0, atol=1e-3)),
-       "situations": sum(1 for p in first.passages if p.kind == "situation")}
-for mode, resolver in (("semantic", Resolver(kb, first)), ("lexical", Resolver(kb, None))):
+                 bool(np.allclose(first.matrix, second.matrix)), after_first, enc.embedded]}
+retriever = ServiceRetriever(kb)  # the real encoder, the project's cache
+out["shape"] = list(retriever.matrix.shape)
+out["norms_ok"] = bool(np.allclose(np.linalg.norm(retriever.matrix, axis=1), 1.0, atol=1e-3))
+out["situations"] = sum(1 for p in retriever.passages if p.kind == "situation")
+for mode, resolver in (("semantic", Resolver(kb, retriever)), ("lexical", Resolver(kb, None))):
     for name, case in cases.items():
         r = resolver.resolve(**case)
         out[f"{mode}:{name}"] = {"service": r.service_id, "choices": r.choices, "how": r.how}
@@ -89,8 +105,9 @@ def test_every_situation_is_indexed_and_embeddings_are_normalised(verdicts, kb):
 
 
 def test_embeddings_are_cached_per_knowledge_base_fingerprint(verdicts):
-    embedded_first, cached_second, same_fingerprint, same_vectors = verdicts["cache"]
+    embedded_first, cached_second, same_fingerprint, same_vectors, after_first, after_second = verdicts["cache"]
     assert not embedded_first and cached_second and same_fingerprint and same_vectors
+    assert after_first > 0 and after_second == after_first, "the second start must not embed again"
 
 
 def test_a_life_event_is_answered_with_its_service(verdicts):
