@@ -43,6 +43,8 @@ ANSWER_MARGIN = 0.75
 CHOICE_MIN = 2.0
 CHOICE_MARGIN = 1.5
 MAX_CHOICES = 3
+# Up to this many words, an ask_service/inform turn after a choice is read as an answer to it.
+SHORT_ANSWER_WORDS = 4
 # Semantic per-service score: mean of the service's best SEM_TOP passages.
 SEM_TOP = 3
 
@@ -198,7 +200,10 @@ class Resolver:
             return self._decide(text, intent, set(entity_services), current, restrict=mentioned, how="explicit")
 
         # Answers to a choice just offered, and corrections: resolved against what was on the table.
-        if intent in {"choose_option", "correct_service", "inform", "ask_service", "deny", "affirm"}:
+        # A short answer ("pension", "the housing one") picks from the choice; a whole new question
+        # that happens to share a word with an option ("my retired mum's pension check") does not.
+        short = len(words(text)) <= SHORT_ANSWER_WORDS
+        if intent in {"choose_option", "correct_service"} or (intent in {"inform", "ask_service"} and short):
             pool = offered or []
             if intent == "correct_service" and not pool:
                 pool = [s for s in previous_candidates if s != current]
