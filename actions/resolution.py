@@ -302,6 +302,9 @@ class Resolver:
             return Resolution(current, candidates=[current], how="context", scores=scores)
         if c1 >= ANSWER_MIN and c1 - c2 >= ANSWER_MARGIN:
             return Resolution(best, candidates=top, how=how, scores=scores)
+        if intent in FOLLOW_UP_INTENTS and not restrict:
+            # "how long does it take?" with no service in the conversation: ask, never guess a list.
+            return Resolution(None, candidates=top, how="ask", scores=scores)
         if c1 >= CHOICE_MIN or restrict:
             choices = close if len(close) > 1 else ranked[:2]
             if current in choices and intent != "ask_service":
