@@ -283,9 +283,10 @@ class Resolver:
         close = [s for s in ranked[:MAX_CHOICES] if c1 - scores[s] <= CHOICE_MARGIN]
         keyword_pool = [s for s in self.kb.candidates_for_keywords(text) if s in pool]
         top = ranked[:MAX_CHOICES]
-        if restrict is None and len(keyword_pool) > 1:
-            # A vague word several services share ("transfer"): the citizen must choose unless
-            # the rest of the sentence makes one clearly ahead.
+        if restrict is None and len(keyword_pool) > 1 and best in keyword_pool:
+            # Vague words several services share ("transfer"): the citizen must choose unless the
+            # rest of the sentence makes one clearly ahead. (When the best service overall is none of
+            # them, "move my old-age insurance" is not about "move" or "old": the general rule decides.)
             kw_ranked = sorted(keyword_pool, key=lambda s: -scores[s])
             k1 = scores[kw_ranked[0]]
             k2 = scores[kw_ranked[1]]
