@@ -61,6 +61,13 @@ FOLLOW_UP_INTENTS = {
     "book_appointment",
 }
 
+# Words that name the topic of a follow-up, not a service ("can I do it in another province?"
+# is about the current service even though "province" is a keyword of cross-province medical care).
+TOPIC_WORDS = set(
+    "province provinces provincial another online internet app phone cost costs fee fees price pay money long time "
+    "take takes days where window counter floor bring documents papers materials steps apply eligible qualify".split()
+)
+
 ORDINALS = {
     "first": 0,
     "1st": 0,
@@ -232,7 +239,8 @@ class Resolver:
             # The NLU tagged words that themselves name a service (possibly misspelled). A tag whose
             # words do not name one ("baby" learned for newborns) only counts as evidence below.
             return Resolution(named[0], candidates=named, how="entity")
-        if current and intent in FOLLOW_UP_INTENTS and not kb.candidates_for_keywords(text):
+        topic_free = " ".join(w for w in words(text) if w not in TOPIC_WORDS)
+        if current and intent in FOLLOW_UP_INTENTS and not kb.candidates_for_keywords(topic_free):
             return Resolution(current, candidates=[current], how="context")
         if not text:
             return Resolution(current, candidates=[current] if current else [], how="context" if current else "none")
