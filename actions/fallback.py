@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.context import kiosk_id, send
 from actions.knowledge import knowledge_base
 from actions.replies import Reply, service_reply
+from actions.service_info import INTENT_TOPIC
 
 INTENT_MEANING = {
     "ask_service": "information about a service",
@@ -41,11 +42,14 @@ class ActionDefaultAskAffirmation(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         picked = self._answer_to_offered_choice(tracker)
+        topic_intent = None
+        if not picked:
+            picked, topic_intent = self._clear_service_question(tracker)
         if picked:
             # "withdrawal" right after "transfer or withdrawal?" is an answer, however unsure the
             # language model is about a one-word message: answer it rather than ask what it meant.
             kb = knowledge_base()
-            topic = tracker.get_slot("topic") or "summary"
+            topic = INTENT_TOPIC.get(topic_intent or "", None) or tracker.get_slot("topic") or "summary"
             send(dispatcher, service_reply(kb, kb.services[picked], topic, kiosk_id(tracker)))
             offered = tracker.get_slot("service_choices") or []
             # Leave the two-stage fallback loop now: it is answered, and the loop would otherwise
@@ -76,6 +80,26 @@ class ActionDefaultAskAffirmation(Action):
             Reply(text, {"kind": "fallback", "topic": "ask_affirmation", "fields": {"guesses": guesses}}, buttons),
         )
         return []
+
+    @staticmethod
+    def _clear_service_question(tracker: Tracker) -> tuple[str | None, str | None]:
+        """A question about a service the language model was unsure of, but the knowledge base is not.
+
+        Only when the model's own best guess is a question about a service and the resolver answers
+        one service outright (a name in the words, or a clear semantic lead): then asking "did you
+        mean information about a service?" would only delay the answer.
+        """
+        from actions.service_info import resolver
+
+        ranking = [r for r in tracker.latest_message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+        text = tracker.latest_message.get("text") or ""
+        if not ranking or ranking[0].get("name") not in INTENT_TOPIC or text.startswith("/"):
+            return None, None
+        intent = ranking[0]["name"]
+        resolution = resolver(knowledge_base()).resolve(text, intent="ask_service")
+        if resolution.service_id and resolution.how in {"explicit", "semantic"}:
+            return resolution.service_id, intent
+        return None, None
 
     @staticmethod
     def _answer_to_offered_choice(tracker: Tracker) -> str | None:
