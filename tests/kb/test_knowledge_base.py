@@ -116,9 +116,16 @@ def test_all_problems_are_listed_at_once(data_copy: Path):
 
 def test_adding_a_service_is_adding_one_file(data_copy: Path):
     new = yaml.safe_load((data_copy / "services" / "senior_card.yml").read_text())
-    situations = ["I want to borrow books", "my kids love reading", "I need a quiet place to study",
-                  "I want to read newspapers for free", "can I take out e-books", "I just moved and want to join the library",
-                  "my daughter needs books for school", "where can I borrow films"]
+    situations = [
+        "I want to borrow books",
+        "my kids love reading",
+        "I need a quiet place to study",
+        "I want to read newspapers for free",
+        "can I take out e-books",
+        "I just moved and want to join the library",
+        "my daughter needs books for school",
+        "where can I borrow films",
+    ]
     new.update(id="library_card", name="Public library card", aliases=["library membership"], keywords=["library"],
                situations=situations, related=[])  # fmt: skip
     (data_copy / "services" / "library_card.yml").write_text(yaml.safe_dump(new))
