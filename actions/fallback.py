@@ -6,12 +6,13 @@ import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import UserUtteranceReverted
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import send
+from actions.context import kiosk_id, send
 from actions.knowledge import knowledge_base
-from actions.replies import Reply
+from actions.replies import Reply, service_reply
+from actions.service_info import INTENT_TOPIC
 
 INTENT_MEANING = {
     "ask_service": "information about a service",
@@ -40,6 +41,26 @@ class ActionDefaultAskAffirmation(Action):
         return "action_default_ask_affirmation"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        picked = self._answer_to_offered_choice(tracker)
+        topic_intent = None
+        if not picked:
+            picked, topic_intent = self._clear_service_question(tracker)
+        if picked:
+            # "withdrawal" right after "transfer or withdrawal?" is an answer, however unsure the
+            # language model is about a one-word message: answer it rather than ask what it meant.
+            kb = knowledge_base()
+            topic = INTENT_TOPIC.get(topic_intent or "", None) or tracker.get_slot("topic") or "summary"
+            send(dispatcher, service_reply(kb, kb.services[picked], topic, kiosk_id(tracker)))
+            offered = tracker.get_slot("service_choices") or []
+            # Leave the two-stage fallback loop now: it is answered, and the loop would otherwise
+            # revert this turn (and the slots just set) when the next message is understood.
+            return [
+                SlotSet("service", picked),
+                SlotSet("service_choices", None),
+                SlotSet("service_candidates", list(offered)),
+                ActiveLoop(None),
+                FollowupAction("action_listen"),
+            ]
         ranking = tracker.latest_message.get("intent_ranking") or []
         entities = {e["entity"]: e.get("value") for e in tracker.latest_message.get("entities") or [] if "entity" in e}
         guesses = [r["name"] for r in ranking if r.get("name") in INTENT_MEANING and r.get("confidence", 0) >= 0.2][:2]
@@ -59,6 +80,40 @@ class ActionDefaultAskAffirmation(Action):
             Reply(text, {"kind": "fallback", "topic": "ask_affirmation", "fields": {"guesses": guesses}}, buttons),
         )
         return []
+
+    @staticmethod
+    def _clear_service_question(tracker: Tracker) -> tuple[str | None, str | None]:
+        """A question about a service the language model was unsure of, but the knowledge base is not.
+
+        Only when the model's own best guess is a question about a service and the resolver answers
+        one service outright (a name in the words, or a clear semantic lead): then asking "did you
+        mean information about a service?" would only delay the answer.
+        """
+        from actions.service_info import resolver
+
+        ranking = [r for r in tracker.latest_message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+        text = tracker.latest_message.get("text") or ""
+        if not ranking or ranking[0].get("name") not in INTENT_TOPIC or text.startswith("/"):
+            return None, None
+        intent = ranking[0]["name"]
+        resolution = resolver(knowledge_base()).resolve(text, intent="ask_service")
+        if resolution.service_id and resolution.how in {"explicit", "semantic"}:
+            return resolution.service_id, intent
+        return None, None
+
+    @staticmethod
+    def _answer_to_offered_choice(tracker: Tracker) -> str | None:
+        offered = tracker.get_slot("service_choices")
+        text = tracker.latest_message.get("text") or ""
+        if not isinstance(offered, list) or not offered or text.startswith("/"):
+            return None
+        from actions.resolution import SHORT_ANSWER_WORDS, words
+        from actions.service_info import resolver
+
+        if len(words(text)) > SHORT_ANSWER_WORDS:
+            return None
+
+        return resolver(knowledge_base()).pick_from(text, [str(s) for s in offered])
 
 
 class ActionDefaultAskRephrase(Action):
