@@ -146,10 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     with tempfile.TemporaryDirectory(prefix="spoken-") as tmp:
         log(f"starting Rasa ({model.name}) and the action server ...")
-        servers = DialogueServers(workdir=Path(tmp) / "dialogue").start()
+        servers = DialogueServers(workdir=Path(tmp) / "dialogue")
         port = free_port()
         bridge = None
         try:
+            servers.start()  # inside try: a Rasa that fails to start must not leave the action server running
             log(f"starting the bridge (ASR {args.asr_model}) on port {port} ...")
             bridge = start_bridge(servers.rasa_url, args.asr_model, port, Path(tmp) / "bridge.log")
             url = f"ws://127.0.0.1:{port}/ws"
