@@ -113,7 +113,7 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.1%}"
 
 
-def run(args: argparse.Namespace) -> dict:
+def run(args: argparse.Namespace, checkpoint=None) -> dict:
     vocab = domain_words()
     plain_hits = [p for p in PLAIN if set(words_for_scoring(p)) & vocab]
     if plain_hits:
@@ -155,6 +155,8 @@ def run(args: argparse.Namespace) -> dict:
                     row["median_ms"] = round(float(np.median(elapsed)))
                     key = f"{model}/{mode}/{name}/{voice}"
                     results[key] = row
+                    if checkpoint is not None:
+                        checkpoint(results)  # a long run interrupted still leaves what it measured
                     log(
                         f"  {key}: WER {row['wer']:.1%} -> {after['wer']:.1%} corrected; domain recall "
                         f"{_pct(row['domain_recall'])} -> {_pct(after['domain_recall'])}; "
@@ -227,7 +229,11 @@ def main(argv: list[str] | None = None) -> int:
         "voices": args.voices,
         "questions": args.questions,
     }
-    data["results"] = run(args)
+    def checkpoint(partial: dict) -> None:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(data | {"results": partial, "partial": True}, indent=1), encoding="utf-8")
+
+    data["results"] = run(args, checkpoint)
     data["environment"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
