@@ -229,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         "voices": args.voices,
         "questions": args.questions,
     }
+
     def checkpoint(partial: dict) -> None:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(json.dumps(data | {"results": partial, "partial": True}, indent=1), encoding="utf-8")

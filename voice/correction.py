@@ -20,8 +20,9 @@ the project's own phrases, never on the held-out split):
    *card*" -> "shebao card", never "register a gati" -> "registering a death");
    or (b) the span has as many words as the term, at least one of them exactly
    a word of the term (an anchor: "proper *registration*"), every other word
-   resembles its counterpart (spelling similarity >= 0.6), and the whole span
-   is within 0.85 of the term. A lone common English word ("proper",
+   resembles its counterpart (spelling similarity >= 0.6) and is not itself a
+   knowledge-base word ("pension verification" is never made "pension
+   certification"), and the whole span is within 0.85 of the term. A lone common English word ("proper",
    "tension", "hockey") is never changed: plain English stays as heard.
 3. Similarity: spelling similarity (1 - edit distance / length, letters only)
    >= 0.75, or phonetic-key similarity >= 0.8 (keys of 3 or more sounds; "sn"
@@ -234,7 +235,7 @@ class Corrector:
             if unknown:
                 if not target.decoy and any(w not in target.words for w in words if w not in unknown):
                     continue
-            elif not self._anchored(words, target):
+            elif not self._anchored(words, target, self.kb_words):
                 continue
             spelling = similarity(letters, target.letters)
             if spelling < PHONETIC_SPELLING_MIN:
@@ -254,12 +255,14 @@ class Corrector:
         return best, best_score
 
     @staticmethod
-    def _anchored(words: list[str], target: _Target) -> bool:
+    def _anchored(words: list[str], target: _Target, kb_words: set[str]) -> bool:
         if target.decoy or len(words) < 2 or len(words) != len(target.words):
             return False
         pairs = list(zip(words, target.words, strict=True))
         if not any(a == b for a, b in pairs):
             return False
+        if any(a != b and a in kb_words for a, b in pairs):
+            return False  # a word the knowledge base uses was heard right: "pension verification" stays
         if any(similarity(a, b) < ANCHORED_WORD_MIN for a, b in pairs):
             return False
         return similarity("".join(words), target.letters) >= ANCHORED_SPELLING_MIN

@@ -47,6 +47,7 @@ def test_near_misses_of_service_names_become_the_name(corrector, heard, meant):
         "Can I transfer my gongjijin to Shanghai?",  # a city Whisper knows is not a service word
         "How do I get a Hong Kong and Macao permit?",
         "Where do I apply for a disability certificate?",
+        "Can I do the pension verification from abroad?",  # a KB word heard right is never swapped for another
     ],
 )
 def test_plain_english_and_correct_transcripts_are_left_as_heard(corrector, sentence):
