@@ -152,6 +152,7 @@ def run(args: argparse.Namespace, checkpoint=None) -> dict:
                     after = score(corrected, vocab)
                     row["corrected"] = {k: after[k] for k in ("wer", "domain_recall", "domain_misses")}
                     row["corrections"] = [[h, c] for (_, h), (_, c) in zip(pairs, corrected, strict=True) if h != c]
+                    row["transcripts"] = [[ref, hyp] for ref, hyp in pairs]  # to re-score a changed correction
                     row["median_ms"] = round(float(np.median(elapsed)))
                     key = f"{model}/{mode}/{name}/{voice}"
                     results[key] = row
@@ -192,7 +193,7 @@ def markdown(data: dict) -> str:
         "Cells: WER / domain-word recall, then after the post-recognition correction (`voice.correction`).",
         "",
         "| model | biasing | tuning WER / recall | evaluation WER / recall | + correction | plain WER | "
-        "+ correction | median ms (eval) |",
+        "+ correction | median ms per question (load avg ~15: compare within a run only) |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for model in data["models"]:

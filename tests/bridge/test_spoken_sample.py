@@ -1,12 +1,14 @@
 """Spoken questions from a voice no tuning used reach the right service through the bridge.
 
 A small, honest sample of benchmarks/bench_spoken.py: 12 service questions of
-the held-out citizen split (spread over the services), spoken by espeak-ng's
-en-us+f3 variant, each a push-to-talk turn in a fresh session over the real
+the held-out citizen split (spread over the services), spoken by Festival's
+kal voice (Debian festvox-kallpc16k), each a push-to-talk turn in a fresh session over the real
 websocket, against the real Rasa server, tiny.en and the post-recognition
 correction. Scored like the benchmark: only the expected service's own card is
-a hit. The floor is an accuracy, not a timing; the benchmark reports the full
-figure per voice.
+a hit. The floor is an accuracy, not a timing, and a regression floor: on
+2026-12-02 the benchmark measured 57 % for this voice (96 questions, dialogue
+model lobby-889a9dbbf104), far from the 0.90 target; raise it as understanding
+improves. The benchmark reports the full figure per voice.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from __future__ import annotations
 from benchmarks.bench_spoken import score_card, spoken_turn
 from benchmarks.voices import VoiceCache, citizen_service_questions, spread
 
-VOICE = "espeak-en-us+f3"
+VOICE = "festival-kal"
 SAMPLE = 12
-MIN_ACCURACY = 0.5
+MIN_ACCURACY = 0.4
 
 
 def test_held_out_spoken_questions_reach_the_expected_service(bridge, tmp_path_factory):
