@@ -11,7 +11,10 @@ choice card, a "which service?" card, a fallback or no card is a miss.
 
 Writes benchmarks/results/spoken.json: per voice accuracy, n and every miss
 with what the recogniser heard (and what the correction made of it); the
-lead's `make bench-dialogue` merges it into dialogue.json. Not a test: nothing
+lead's `make bench-dialogue` merges it into dialogue.json. `--voices typed`
+adds the same questions typed (key `typed_baseline`): the gap between the two
+is what recognition loses. Results of another `--asr-model` run can be merged
+under `other_asr_models` (the docs table shows them). Not a test: nothing
 here asserts. Run niced:
 
     nice -n 10 .venv/app/bin/python benchmarks/bench_spoken.py --limit 48 --voices festival-kal
@@ -164,9 +167,16 @@ def markdown(data: dict) -> str:
         "| voice | n | accuracy | outcomes |",
         "|---|---|---|---|",
     ]
-    for voice, row in data["voices"].items():
+    rows = [(voice, data["asr_model"], row) for voice, row in data["voices"].items()]
+    for model, voices in data.get("other_asr_models", {}).items():  # merged from a run with --asr-model
+        rows += [(voice, model, row) for voice, row in voices.items()]
+    if "typed_baseline" in data:  # merged from a run with --voices typed
+        rows.append(("typed (no recognition)", "-", data["typed_baseline"]))
+    lines[-2] = "| voice | ASR | n | accuracy | outcomes |"
+    lines[-1] = "|---|---|---|---|---|"
+    for voice, model, row in rows:
         outcomes = ", ".join(f"{k} {v}" for k, v in sorted(row["outcomes"].items()))
-        lines.append(f"| {voice} | {row['n']} | {row['accuracy']:.1%} | {outcomes} |")
+        lines.append(f"| {voice} | {model} | {row['n']} | {row['accuracy']:.1%} | {outcomes} |")
     lines += ["", "<!-- spoken:end -->"]
     return "\n".join(lines)
 
@@ -255,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
                 except subprocess.TimeoutExpired:
                     bridge.kill()
             servers.stop()
+    if TYPED in data["voices"]:  # a baseline, not a voice: the lead's merge reads per-voice accuracy from "voices"
+        data["typed_baseline"] = data["voices"].pop(TYPED)
     data["environment"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
