@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 APP_PY := .venv/app/bin/python
 
-.PHONY: help setup train run test chat lint bench-dialogue bench-nlu-ablation bench-voice bench-trainer bench-bridge bench-web clean
+.PHONY: help setup train run test chat lint bench-dialogue bench-nlu-ablation bench-voice bench-trainer bench-bridge bench-web bench-biasing bench-spoken clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -34,6 +34,12 @@ bench-nlu-ablation: setup ## NLU variants (sparse / +e5 / e5 / +MiniLM), chosen 
 
 bench-voice: setup ## voice benchmark -> benchmarks/results/voice.json
 	@nice -n 10 $(APP_PY) benchmarks/bench_voice.py
+
+bench-biasing: setup ## recogniser biasing (prompt/hotwords/none) on unseen voices -> benchmarks/results/biasing.json
+	@nice -n 10 $(APP_PY) benchmarks/bench_biasing.py
+
+bench-spoken: train ## held-out questions, unseen voices, through the bridge -> benchmarks/results/spoken.json
+	@nice -n 10 $(APP_PY) benchmarks/bench_spoken.py
 
 bench-bridge: train ## avatar bridge benchmark (voice-to-voice, barge-in, 1-8 kiosks) -> benchmarks/results/bridge.json
 	@nice -n 10 $(APP_PY) benchmarks/bench_bridge.py

@@ -52,6 +52,7 @@ from avatar_bridge.frames import AudioEndMarkerFrame, PushToTalkStartFrame, Spee
 from avatar_bridge.recordings import Recorder
 from avatar_bridge.state import SessionState
 from voice.asr import Recognizer
+from voice.correction import Corrector, shared_corrector
 
 _LOG = logging.getLogger(__name__)
 MIN_PARTIAL_AUDIO_S = 0.6  # no partial before this much new audio
@@ -71,6 +72,7 @@ class VoiceSTTService(SegmentedSTTService):
         partial_interval_s: float = 0.0,
         recorder: Recorder | None = None,
         vad_stop_s: float = 0.15,
+        corrector: Corrector | None = None,
         **kwargs,
     ):
         kwargs.setdefault("ttfs_p99_latency", 1.5)
@@ -85,6 +87,8 @@ class VoiceSTTService(SegmentedSTTService):
         self.state = state or SessionState()
         self.partial_interval_s = partial_interval_s
         self.recorder = recorder
+        # near-misses of knowledge-base names ("hooko" -> "hukou") are fixed in final transcripts, before NLU
+        self.corrector = corrector if corrector is not None else shared_corrector()
         self._partials: asyncio.Task | None = None
         self._vad_stopped_at = time.perf_counter()
         self._vad_paused = False
@@ -233,6 +237,11 @@ class VoiceSTTService(SegmentedSTTService):
             yield OutputTransportMessageUrgentFrame(message=protocol.error("asr_failed", f"recognition failed: {exc}"))
             yield OutputTransportMessageUrgentFrame(message=protocol.state("idle"))
             return
+        transcript = self.corrector.correct_transcript(transcript)
+        if "heard" in transcript.details:
+            _LOG.info(
+                "session %s: corrected %r -> %r", self.state.session_id, transcript.details["heard"], transcript.text
+            )
         _LOG.info(
             "session %s: ASR %d ms (%d ms audio): %r",
             self.state.session_id,
