@@ -41,7 +41,9 @@ from benchmarks.environment import environment
 from scoring import load_citizen_split, load_rasa_split, predicted_intent, score_intents
 from scoring.intents import FALLBACK
 from scoring.splits import strip_annotations
-from tests.harness import ROOT, VENVS, _base_env, _wait, free_port, stop
+from testkit.dialogue import ROOT, VENVS, _base_env
+from testkit.servers import free_port, stop
+from testkit.servers import wait_healthy as _wait
 
 RESULTS = ROOT / "benchmarks" / "results" / "nlu_ablation.json"
 RASA_PY = VENVS / "rasa" / "bin" / "python"

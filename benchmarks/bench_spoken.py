@@ -38,21 +38,11 @@ from websockets.sync.client import connect
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import tests.harness as harness  # noqa: E402
 from benchmarks.docs_section import write_section  # noqa: E402
 from benchmarks.environment import environment as machine_environment  # noqa: E402
 from benchmarks.voices import EVALUATION_VOICES, VoiceCache, citizen_service_questions, spread  # noqa: E402
-from tests.harness import DialogueServers, current_model, free_port  # noqa: E402
-
-_harness_wait = harness._wait
-
-
-def _patient_wait(url: str, proc: subprocess.Popen, log_path: Path, timeout: float) -> float:
-    """Rasa may need more than the harness's 240 s to load on a shared, busy machine: allow 15 minutes."""
-    return _harness_wait(url, proc, log_path, max(timeout, 900))
-
-
-harness._wait = _patient_wait
+from testkit.dialogue import DialogueServers, current_model  # noqa: E402
+from testkit.servers import free_port  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results" / "spoken.json"
 APP_PY = REPO / ".venv" / "app" / "bin" / "python"

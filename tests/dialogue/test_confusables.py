@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.harness import buttons, cards
+from testkit.dialogue import buttons, cards
 
 # (right service, the one it must never be swapped with, question)
 CONFUSABLES = [

@@ -1,11 +1,11 @@
 """Conversation repair, as a citizen has it: corrections, answers to a choice, follow-ups, starting over.
 
-Multi-turn over HTTP against the real Rasa and action servers (tests/harness.py).
+Multi-turn over HTTP against the real Rasa and action servers (testkit/dialogue.py).
 """
 
 from __future__ import annotations
 
-from tests.harness import buttons, cards
+from testkit.dialogue import buttons, cards
 
 
 def service_card(messages):

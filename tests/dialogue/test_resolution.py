@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from tests.harness import ROOT, VENVS
+from testkit.dialogue import ROOT, VENVS
 
 OFFERED = ["provident_fund_transfer", "pension_insurance_transfer", "household_registration"]
 CASES = {

@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from tests.harness import ROOT, VENVS
+from testkit.dialogue import ROOT, VENVS
 
 ENVS = ["rasa", "actions"]
 

@@ -11,7 +11,7 @@ import json
 import os
 import subprocess
 
-from tests.harness import ROOT, VENVS
+from testkit.dialogue import ROOT, VENVS
 
 PROBE = r"""
 import json
