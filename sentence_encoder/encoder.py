@@ -18,8 +18,9 @@ import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MANIFEST_PATH = Path(__file__).resolve().parent / "model_manifest.json"
-# The same variable voice/paths.py reads: one models folder for every engine.
-MODELS_ENV = "LOBBY_GUIDE_MODELS_DIR"
+# The same variables voice/paths.py reads: one weights folder for every engine (the old name still works).
+MODELS_ENV = "LOBBY_WEIGHTS_DIR"
+DEPRECATED_MODELS_ENV = "LOBBY_GUIDE_MODELS_DIR"
 MODEL_NAME = "encoder"
 WEIGHTS_FILE = "e5-small-q4.bin"
 DIMENSION = 384
@@ -32,8 +33,8 @@ class EncoderNotInstalledError(RuntimeError):
 
 
 def models_dir() -> Path:
-    """Root of the assembled model folders; LOBBY_GUIDE_MODELS_DIR overrides `models/`."""
-    override = os.environ.get(MODELS_ENV)
+    """Root of the assembled model folders; LOBBY_WEIGHTS_DIR overrides `models/`."""
+    override = os.environ.get(MODELS_ENV) or os.environ.get(DEPRECATED_MODELS_ENV)
     return Path(override).expanduser().resolve() if override else REPO_ROOT / "models"
 
 

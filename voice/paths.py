@@ -1,10 +1,11 @@
 """Where the voice engines find their model weights.
 
 Weights are assembled once by set-up (`python -m voice.models install`) into
-`models/` at the repository root, which git ignores. Kiosks that keep models on
-another disk set LOBBY_VOICE_MODELS_DIR instead of editing code (the old name,
+`models/` at the repository root, which git ignores. Kiosks that keep weights on
+another disk set LOBBY_WEIGHTS_DIR instead of editing code; it holds every engine's
+weights (speech `asr/`, `tts/`, and the sentence encoder's `encoder/`). The old name,
 LOBBY_GUIDE_MODELS_DIR, still works and logs a deprecation warning: it was too easy to confuse
-with the dialogue model folder, LOBBY_DIALOGUE_MODEL_DIR).
+with the dialogue model folder, LOBBY_DIALOGUE_MODEL_DIR.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-MODELS_ENV = "LOBBY_VOICE_MODELS_DIR"
+MODELS_ENV = "LOBBY_WEIGHTS_DIR"
 DEPRECATED_MODELS_ENV = "LOBBY_GUIDE_MODELS_DIR"
 _LOG = logging.getLogger(__name__)
 

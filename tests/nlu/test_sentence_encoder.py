@@ -56,7 +56,7 @@ def test_questions_land_nearest_the_service_they_are_about(env: str) -> None:
 @pytest.mark.parametrize("env", ENVS)
 def test_missing_weights_say_how_to_fix_it(env: str, tmp_path) -> None:
     result = run(env, "from sentence_encoder import SentenceEncoder; SentenceEncoder()",
-                 LOBBY_GUIDE_MODELS_DIR=str(tmp_path))  # fmt: skip
+                 LOBBY_WEIGHTS_DIR=str(tmp_path))  # fmt: skip
     assert result.returncode != 0
     assert "EncoderNotInstalledError" in result.stderr
     assert "make setup" in result.stderr and str(tmp_path) in result.stderr
