@@ -43,7 +43,8 @@ window.gestureLab = {
   look() {
     const svg = document.querySelector('svg.avatar-svg');
     const vb = svg.viewBox.baseVal, m = svg.getScreenCTM();
-    const tl = new DOMPoint(vb.x, vb.y).matrixTransform(m), br = new DOMPoint(vb.x + vb.width, vb.y + vb.height).matrixTransform(m);
+    const tl = new DOMPoint(vb.x, vb.y).matrixTransform(m);
+    const br = new DOMPoint(vb.x + vb.width, vb.y + vb.height).matrixTransform(m);
     const el = svg.getBoundingClientRect();
     const frame = {x: Math.max(tl.x, el.x, 0), y: Math.max(tl.y, el.y, 0),
       right: Math.min(br.x, el.right, innerWidth), bottom: Math.min(br.y, el.bottom, innerHeight)};
@@ -54,11 +55,14 @@ window.gestureLab = {
       frame, gesture: svg.dataset.gesture,
       hands: {a: this.box(hand('a')), b: this.box(hand('b'))},
       shapes: {a: hand('a').dataset.hand, b: hand('b').dataset.hand},
-      shoulders: {a: this.point(svg.querySelector('.arm-a line'), 0, 0), b: this.point(svg.querySelector('.arm-b line'), 0, 0)},
+      shoulders: {a: this.point(svg.querySelector('.arm-a line'), 0, 0),
+                  b: this.point(svg.querySelector('.arm-b line'), 0, 0)},
       head: this.box(svg.querySelector('.head')),
       eyes: eyes.map((e) => [e.cx, e.cy]),
-      raised: [...hand('b').querySelectorAll('.count-finger .raised')].filter((f) => f.getAttribute('display') !== 'none').length,
-      thumb: thumbShape ? {tip: this.box(thumbShape.lastElementChild), fist: this.box(thumbShape.firstElementChild)} : null,
+      raised: [...hand('b').querySelectorAll('.count-finger .raised')]
+        .filter((f) => f.getAttribute('display') !== 'none').length,
+      thumb: thumbShape
+        ? {tip: this.box(thumbShape.lastElementChild), fist: this.box(thumbShape.firstElementChild)} : null,
     };
   },
   rest() {
@@ -174,7 +178,8 @@ def check_peak(name: str, peak: dict, rest: dict, samples: list[dict]) -> None:
         assert max(drops) / w > 0.05, "the head dips visibly"
         assert min(drops) / w < 0.02, "and comes back up"
     elif name == "shake":
-        turns = [(s["eyes"][0][0] + s["eyes"][1][0]) / 2 - (rest["eyes"][0][0] + rest["eyes"][1][0]) / 2 for s in samples]
+        face_x = (rest["eyes"][0][0] + rest["eyes"][1][0]) / 2
+        turns = [(s["eyes"][0][0] + s["eyes"][1][0]) / 2 - face_x for s in samples]
         assert max(turns) / w > 0.05 and min(turns) / w < -0.05, "the face turns to both sides"
     elif name == "listen":
         assert abs(tilt_deg(peak)) > 5, "head tilted toward the citizen"
@@ -189,7 +194,8 @@ def test_each_gesture_is_visible_inside_the_frame_and_returns_to_rest(lab, name)
     rest = page.evaluate("gestureLab.rest()")
     for hand in rest["hands"].values():
         assert inside(hand, rest["frame"]), f"{layout}: at rest both hands are inside the frame"
-    assert min(h["cy"] for h in rest["hands"].values()) > rest["shoulders"]["a"][1] + 0.5 * width(rest), "hands rest low"
+    lowest_rest = rest["shoulders"]["a"][1] + 0.5 * width(rest)
+    assert min(h["cy"] for h in rest["hands"].values()) > lowest_rest, "hands rest low, by the sides"
     duration = 0 if name in HELD else DURATION_MS
     page.evaluate("([n, d]) => gestureLab.play(n, {durationMs: d, beat: 3})", [name, duration])
     cycle = CYCLE_MS.get(name, 0)
@@ -234,7 +240,8 @@ def test_the_counting_hand_stays_up_between_items_and_comes_down_after_the_last(
     rest = page.evaluate("gestureLab.rest()")
     page.evaluate("gestureLab.play('count', {durationMs: 500, beat: 1})")
     between = page.evaluate("gestureLab.at(1200)")  # the next item has not been spoken yet
-    assert between["gesture"] == "count" and between["hands"]["b"]["bottom"] < rest["shoulders"]["b"][1] + 0.1 * width(rest)
+    assert between["gesture"] == "count"
+    assert between["hands"]["b"]["bottom"] < rest["shoulders"]["b"][1] + 0.1 * width(rest), "still raised"
     after = page.evaluate("gestureLab.at(3000)")
     assert after["gesture"] == "idle"
     assert moved(after["hands"]["b"], rest["hands"]["b"], width(rest)) < TOLERANCE_W
