@@ -288,11 +288,12 @@ WATCH = """() => {
   window.seen = {raised: [], gestures: [], current: [], captions: new Set()};
   const fingers = () => [...svg.querySelectorAll('.hand[data-arm=b] .count-finger .raised')]
     .filter((f) => f.getAttribute('display') !== 'none').length;
-  new MutationObserver(() => {
-    const g = svg.dataset.gesture;
-    if (window.seen.gestures.at(-1) !== g) window.seen.gestures.push(g);
-    if (g === 'count' && window.seen.raised.at(-1) !== fingers()) window.seen.raised.push(fingers());
-  }).observe(svg, {attributes: true, subtree: true, attributeFilter: ['data-gesture', 'display']});
+  const avatar = window.lobbyKiosk.avatar, play = avatar.playGesture.bind(avatar);
+  avatar.playGesture = (name, opts) => {  // what is drawn right after each cue (frames may batch two cues)
+    play(name, opts);
+    window.seen.gestures.push(name);
+    if (name === 'count') window.seen.raised.push(fingers());
+  };
   new MutationObserver(() => {
     const w = document.querySelector('#captions .word.current'); if (w) window.seen.current.push(w.textContent);
     window.seen.captions.add(document.querySelector('#captions').textContent);

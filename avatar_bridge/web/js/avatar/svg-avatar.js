@@ -87,6 +87,14 @@ function el(tag, attrs = {}, parent = null) {
   if (parent) parent.appendChild(node);
   return node;
 }
+/** Set an attribute only when its value changes: most of the body is still on most frames. */
+function set(node, name, value) {
+  const cache = node._attrs || (node._attrs = {});
+  const text = String(value);
+  if (cache[name] === text) return;
+  cache[name] = text;
+  node.setAttribute(name, text);
+}
 const lerp = (a, b, t) => a + (b - a) * t;
 const ease = (t) => t * t * (3 - 2 * t);
 const r1 = (n) => Math.round(n * 10) / 10;
@@ -286,14 +294,14 @@ export class SvgAvatar {
       const mirror = key === "b" ? " scale(-1 1)" : "";
       const upperLen = UPPER * p[`${key}u`], foreLen = FORE * p[`${key}f`];
       const swing = sway * (key === "a" ? 1 : -1);
-      arm.g.setAttribute("transform",
+      set(arm.g, "transform",
         `translate(${arm.x} ${r1(arm.y - p.sh)})${mirror} rotate(${r1(p[`${key}s`] + swing)})`);
-      for (const line of arm.upper) line.setAttribute("y2", r1(upperLen));
-      arm.fore.setAttribute("transform", `translate(0 ${r1(upperLen)}) rotate(${r1(p[`${key}e`])})`);
-      for (const line of arm.foreLines) line.setAttribute("y2", r1(foreLen));
-      arm.cuff.setAttribute("y1", r1(foreLen - 3));
-      arm.cuff.setAttribute("y2", r1(foreLen - 3));
-      arm.hand.setAttribute("transform", `translate(0 ${r1(foreLen)}) rotate(${r1(p[`${key}w`])}) scale(${p[`${key}k`].toFixed(3)})`);
+      for (const line of arm.upper) set(line, "y2", r1(upperLen));
+      set(arm.fore, "transform", `translate(0 ${r1(upperLen)}) rotate(${r1(p[`${key}e`])})`);
+      for (const line of arm.foreLines) set(line, "y2", r1(foreLen));
+      set(arm.cuff, "y1", r1(foreLen - 3));
+      set(arm.cuff, "y2", r1(foreLen - 3));
+      set(arm.hand, "transform", `translate(0 ${r1(foreLen)}) rotate(${r1(p[`${key}w`])}) scale(${p[`${key}k`].toFixed(3)})`);
       const shape = p[`${key}h`];
       if (arm.shown !== shape) {
         for (const [name, g] of Object.entries(arm.shapes)) g.setAttribute("display", name === shape ? "inline" : "none");
@@ -301,9 +309,9 @@ export class SvgAvatar {
         arm.hand.dataset.hand = shape; // the shape showing (its groups carry data-shape)
       }
     }
-    this.head.setAttribute("transform",
+    set(this.head, "transform",
       `translate(${r1(p.turn * 0.6)} ${r1(p.nod - p.sh * 0.3)}) rotate(${r1(p.tilt)} 200 330)`);
-    this.face.setAttribute("transform", `translate(${r1(p.turn)} ${r1(p.nod * 0.5)})`);
+    set(this.face, "transform", `translate(${r1(p.turn)} ${r1(p.nod * 0.5)})`);
   }
 
   setViseme(name) {
@@ -417,8 +425,8 @@ export class SvgAvatar {
     const breathe = Math.sin((s * Math.PI * 2) / 4.2);
     const sway = Math.sin((s * Math.PI * 2) / 7.3) * 0.7 + Math.sin((s * Math.PI * 2) / 3.1) * 0.2; // degrees
     this._applyPose(this.current, breathe * 0.8);
-    this.torso.setAttribute("transform", `translate(0 ${r1(breathe * 1.6)}) scale(1 ${(1 + breathe * 0.004).toFixed(4)})`);
-    this.body.setAttribute("transform", `rotate(${sway.toFixed(2)} 200 720)`);
+    set(this.torso, "transform", `translate(0 ${r1(breathe * 1.6)}) scale(1 ${(1 + breathe * 0.004).toFixed(4)})`);
+    set(this.body, "transform", `rotate(${sway.toFixed(2)} 200 720)`);
     this._setData();
   }
 
@@ -450,8 +458,8 @@ export class SvgAvatar {
 
   _drawBrows() {
     const [lift, tilt] = this.brows;
-    this.browA.setAttribute("transform", `translate(0 ${r1(-lift)}) rotate(${r1(tilt)} 186 188)`);
-    this.browB.setAttribute("transform", `translate(0 ${r1(-lift)}) rotate(${r1(-tilt)} 214 188)`);
+    set(this.browA, "transform", `translate(0 ${r1(-lift)}) rotate(${r1(tilt)} 186 188)`);
+    set(this.browB, "transform", `translate(0 ${r1(-lift)}) rotate(${r1(-tilt)} 214 188)`);
   }
 
   _blinkAndGaze(now) {
@@ -473,19 +481,19 @@ export class SvgAvatar {
     }
     this.gaze = this.gaze.map((g, i) => g + (this.gazeTarget[i] - g) * 0.2);
     for (const eye of this.eyes) {
-      eye.lid.setAttribute("height", r1(24 * closed));
-      eye.pupil.setAttribute("transform", `translate(${r1(this.gaze[0])} ${r1(this.gaze[1])})`);
+      set(eye.lid, "height", r1(24 * closed));
+      set(eye.pupil, "transform", `translate(${r1(this.gaze[0])} ${r1(this.gaze[1])})`);
     }
   }
 
   _setData() {
     if (!this.svg) return;
-    const d = this.svg.dataset;
-    d.viseme = this.viseme;
-    d.gesture = this.gesture ? this.gesture.name : "idle";
-    d.emotion = this.emotion || "neutral";
-    d.state = this.state;
-    d.mouthOpen = this.mouth.open.toFixed(2);
+    const svg = this.svg;
+    set(svg, "data-viseme", this.viseme);
+    set(svg, "data-gesture", this.gesture ? this.gesture.name : "idle");
+    set(svg, "data-emotion", this.emotion || "neutral");
+    set(svg, "data-state", this.state);
+    set(svg, "data-mouth-open", this.mouth.open.toFixed(2));
   }
 
   destroy() {
