@@ -16,7 +16,8 @@ const LIPS = "#b45a5a", CAVITY = "#4a1a20", TONGUE = "#d9767a", IRIS = "#4a3426"
 export const VIEW_BOX = [-120, 40, 640, 660];
 // Shoulder joints (a = the avatar's right arm, on the citizen's left, screen left; b = screen right).
 export const SHOULDERS = { a: [120, 450], b: [280, 450] };
-const UPPER = 86, FORE = 80; // arm segment lengths at full extension (no foreshortening)
+const UPPER = 86, FORE = 80;
+const SIGN_RIGHT = 110; // the floor sign's right edge, clear of the hair (x 124) // arm segment lengths at full extension (no foreshortening)
 
 // Mouth parameters per viseme: open (jaw), wide (corner spread), round (lip rounding), teeth, tongue, press.
 const MOUTH = {
@@ -259,8 +260,8 @@ export class SvgAvatar {
   _sign() {
     // Directions to another floor: a sign at the top of the frame, beside the head ("↑ Floor 2 · take the lift").
     const g = el("g", { class: "floor-sign", display: "none", "aria-hidden": "true" }, this.svg);
-    el("rect", { x: -108, y: 54, width: 196, height: 120, rx: 16, fill: "#0b5394", stroke: "#ffffff",
-      "stroke-width": 4 }, g);
+    el("rect", { x: -110, y: 54, width: SIGN_RIGHT + 110, height: 120, rx: 16, fill: "#0b5394", stroke: "#ffffff",
+      "stroke-width": 4, class: "floor-panel" }, g);
     const arrow = el("path", { fill: "#ffe066", class: "floor-arrow" }, g);
     const floor = el("text", { x: -40, y: 108, fill: "#ffffff", "font-size": 36, "font-weight": 700,
       "font-family": "system-ui, sans-serif", class: "floor-text" }, g);
@@ -279,6 +280,12 @@ export class SvgAvatar {
     this.sign.floor.textContent = label || `Floor ${floor}`;
     this.sign.hint.textContent = hint || "";
     this.sign.g.setAttribute("display", "inline");
+    for (const [text, size] of [[this.sign.floor, 36], [this.sign.hint, 20]]) { // shrink a long text to fit the sign
+      text.setAttribute("font-size", size);
+      const room = SIGN_RIGHT - 12 - Number(text.getAttribute("x"));
+      const length = text.getComputedTextLength();
+      if (length > room) text.setAttribute("font-size", Math.floor((size * room) / length));
+    }
     this.svg.dataset.floorSign = `${up ? "up" : "down"} ${floor}`;
   }
 
