@@ -280,8 +280,10 @@ def test_floor_sign_shows_arrow_and_floor_on_the_avatar(lab):
     for text in ("floor-text", "floor-hint"):
         text_box = page.evaluate(f"gestureLab.box(document.querySelector('svg.avatar-svg .{text}'))")
         assert inside(text_box, panel), f"the {text} fits on the sign"
-    head = page.evaluate("gestureLab.box(document.querySelector('svg.avatar-svg .head'))")
-    assert panel["right"] < head["x"], "the sign does not cover the face"
+    page.evaluate("gestureLab.play('idle', {})")
+    for ms in range(0, 8000, 250):  # through the idle sway
+        head = page.evaluate("(ms) => gestureLab.at(ms)", ms)["head"]
+        assert panel["right"] < head["x"], "the sign does not cover the face"
     assert page.locator("svg.avatar-svg").get_attribute("data-floor-sign") == "up 2"
     page.locator("#avatar").screenshot(path=str(SHOTS / f"{layout}-floor-sign.png"))
     page.evaluate("lobbyKiosk.avatar.hideSign()")

@@ -16,8 +16,8 @@ const LIPS = "#b45a5a", CAVITY = "#4a1a20", TONGUE = "#d9767a", IRIS = "#4a3426"
 export const VIEW_BOX = [-120, 40, 640, 660];
 // Shoulder joints (a = the avatar's right arm, on the citizen's left, screen left; b = screen right).
 export const SHOULDERS = { a: [120, 450], b: [280, 450] };
-const UPPER = 86, FORE = 80;
-const SIGN_RIGHT = 110; // the floor sign's right edge, clear of the hair (x 124) // arm segment lengths at full extension (no foreshortening)
+const UPPER = 86, FORE = 80; // arm segment lengths at full extension (no foreshortening)
+const SIGN_RIGHT = 98; // the floor sign's right edge: clear of the ear (x 114) even when the body sways
 
 // Mouth parameters per viseme: open (jaw), wide (corner spread), round (lip rounding), teeth, tongue, press.
 const MOUTH = {
