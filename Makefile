@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 APP_PY := .venv/app/bin/python
 
-.PHONY: help setup train run test chat lint bench-dialogue bench-nlu-ablation bench-voice bench-trainer bench-bridge bench-web bench-biasing bench-spoken clean
+.PHONY: help setup train run test chat lint bench-dialogue bench-nlu-ablation bench-voice bench-trainer bench-bridge bench-web bench-biasing bench-spoken gesture-strip clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ bench-trainer: train ## trainer benchmark (annotate -> live, inbox with 10k conv
 
 bench-web: train ## kiosk page benchmark in headless Chromium -> benchmarks/results/web.json
 	@nice -n 10 $(APP_PY) -m benchmarks.bench_web
+
+gesture-strip: setup ## screenshots of the 13 gestures in Chromium -> docs/img/gestures.png (docs/web.md)
+	@nice -n 10 $(APP_PY) -m scripts.gesture_strip
 
 clean: ## remove environments, trained models and local state (var/)
 	rm -rf .venv models/dialogue models/asr models/tts models/encoder var .rasa

@@ -25,6 +25,7 @@ from pipecat.frames.frames import (
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
 from avatar_bridge import gestures, protocol
+from avatar_bridge.captions import DisplayAligner
 from avatar_bridge.frames import BotReplyFrame
 from avatar_bridge.state import SessionState
 from voice.streaming import SpeechChunk, stream_speech
@@ -39,9 +40,16 @@ def padded_pcm(chunk: SpeechChunk, packet_bytes: int) -> bytes:
     return audio + bytes(-len(audio) % packet_bytes) if packet_bytes else audio
 
 
-def speech_message(utterance_id: str, seq: int, chunk: SpeechChunk, offset_ms: int, duration_ms: int) -> dict:
+def speech_message(
+    utterance_id: str,
+    seq: int,
+    chunk: SpeechChunk,
+    offset_ms: int,
+    duration_ms: int,
+    display_words: list[dict] | None = None,
+) -> dict:
     off = offset_ms
-    return {
+    message = {
         "type": "speech",
         "utterance_id": utterance_id,
         "seq": seq,
@@ -52,6 +60,9 @@ def speech_message(utterance_id: str, seq: int, chunk: SpeechChunk, offset_ms: i
         "visemes": [{"t_ms": off + v.start_ms, "dur_ms": v.duration_ms, "viseme": v.viseme} for v in chunk.visemes],
         "words": [{"t_ms": off + w.start_ms, "dur_ms": w.duration_ms, "word": w.word} for w in chunk.words],
     }
+    if display_words is not None:  # the sentence as written, for captions (docs/protocol.md)
+        message["display_words"] = display_words
+    return message
 
 
 class SpeechSynthesizer(FrameProcessor):
@@ -134,6 +145,7 @@ class SpeechSynthesizer(FrameProcessor):
         uid = reply.utterance_id
         plan = gestures.plan(reply.cards, reply.text)
         timeline = gestures.GestureTimeline(plan.cues)
+        captions = DisplayAligner(reply.text, self.state.language)
         stages = dict(reply.stages)
         self._turn = (uid, stages)
         self.state.replying = True
@@ -153,7 +165,8 @@ class SpeechSynthesizer(FrameProcessor):
                 words = [(offset_ms + w.start_ms, w.duration_ms, w.word) for w in chunk.words]
                 for cue in timeline.place(words, offset_ms, chunk.is_last):
                     await self._msg({"type": "gesture", "utterance_id": uid} | cue)
-                await self._msg(speech_message(uid, seq, chunk, offset_ms, duration_ms))
+                display = captions.take([w.word for w in chunk.words], chunk.is_last)
+                await self._msg(speech_message(uid, seq, chunk, offset_ms, duration_ms, display))
                 offset_ms += duration_ms
                 await self.push_frame(TTSAudioRawFrame(audio=audio, sample_rate=chunk.sample_rate, num_channels=1))
                 seq += 1

@@ -12,7 +12,8 @@ Measured per page load (fresh browser context):
 - page load to interactive: navigation start -> the "touch to start" button is ready (`lobby:interactive` mark);
 - first paint of the avatar: navigation start -> two animation frames after the SVG avatar is mounted;
 then, after touch to start, per spoken reply:
-- frames per second while speaking (requestAnimationFrame callbacks while audio plays);
+- frames per second while speaking (requestAnimationFrame callbacks while audio plays, the avatar gesturing:
+  counting the materials, pointing to the window, open palms; the gestures drawn are recorded per question);
 - time from the `speech` message to audible output (scheduled start of its first audio on the WebAudio clock,
   including the player's 80 ms scheduling lead and the reported output latency).
 """
@@ -59,7 +60,7 @@ def start_bridge(rasa_url: str):
 def measure(bridge_http: str, runs: int) -> dict:
     from playwright.sync_api import sync_playwright
 
-    loads, paints, fps, latency = [], [], [], []
+    loads, paints, fps, latency, shown = [], [], [], [], {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
         for run in range(runs):
@@ -82,6 +83,7 @@ def measure(bridge_http: str, runs: int) -> dict:
             m = page.evaluate("window.lobbyKiosk.metrics")
             fps.append(m["speakingFrames"] / (m["speakingMs"] / 1000) if m["speakingMs"] else 0.0)
             latency.extend(m["speechToAudibleMs"])
+            shown[question] = page.evaluate("window.lobbyKiosk.avatar.history")  # gestures drawn meanwhile
             print(f"run {run + 1}/{runs}: interactive {loads[-1]:.0f} ms, avatar {paints[-1]:.0f} ms, "
                   f"{fps[-1]:.1f} fps while speaking, speech->audible {latency[-1]:.0f} ms", flush=True)  # fmt: skip
             context.close()
@@ -95,7 +97,7 @@ def measure(bridge_http: str, runs: int) -> dict:
 
     return {"chromium": version, "page_load_to_interactive_ms": summary(loads),
             "avatar_first_paint_ms": summary(paints), "fps_while_speaking": summary(fps),
-            "speech_to_audible_ms": summary(latency)}  # fmt: skip
+            "speech_to_audible_ms": summary(latency), "gestures_shown": shown}  # fmt: skip
 
 
 def write_doc(r: dict) -> None:
@@ -103,7 +105,7 @@ def write_doc(r: dict) -> None:
         ("Page load to interactive", f"{r['page_load_to_interactive_ms']['median']} ms", "≤ 1000 ms"),
         ("First paint of the avatar", f"{r['avatar_first_paint_ms']['median']} ms", "≤ 1000 ms"),
         ("Frames per second while speaking (median / worst run)",
-         f"{r['fps_while_speaking']['median']} / {r['fps_while_speaking']['min']}", "≥ 30"),
+         f"{r['fps_while_speaking']['median']} / {r['fps_while_speaking']['min']}", "≥ 55"),
         ("`speech` message to audible output (median / max)",
          f"{r['speech_to_audible_ms']['median']} / {r['speech_to_audible_ms']['max']} ms", "≤ 150 ms"),
     ]  # fmt: skip

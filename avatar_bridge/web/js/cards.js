@@ -46,6 +46,23 @@ function directionsText(d) {
     .filter(Boolean).join(", ");
 }
 
+/** Directions to another floor, as a sign: {floor, change, label, hint}, or null on the same floor. */
+export function floorChange(t, fields) {
+  const change = fields?.directions?.floor_change;
+  if (!change) return null;
+  const floor = fields.location?.floor ?? fields.floor ?? null;
+  const label = floor != null ? `${t.floor} ${floor}` : `${change > 0 ? "+" : ""}${change}`;
+  return { floor, change, label, hint: change > 0 ? t.liftUp : t.liftDown };
+}
+
+function floorSign(t, fields) {
+  const sign = floorChange(t, fields);
+  if (!sign) return null;
+  return h("p", { class: "floor-sign", "data-floor-change": sign.change },
+    h("span", { class: "floor-arrow", "aria-hidden": "true" }, sign.change > 0 ? "↑" : "↓"),
+    h("strong", {}, sign.label), ` · ${sign.hint}`);
+}
+
 function topicBody(t, card) {
   const f = card.fields || {};
   if (f.unknown) return h("p", {}, `${t.unknown} ${t.hotline} ${f.hotline}`);
@@ -57,7 +74,7 @@ function topicBody(t, card) {
           h("span", { class: "item-form" }, ` — ${t[m.form] || m.form}${m.count > 1 ? ` ×${m.count}` : ""}`),
           m.notes ? h("span", { class: "item-notes" }, ` (${m.notes.replace(/\.$/, "")})`) : null)));
     case "location":
-      return h("div", {}, h("p", { class: "where" }, locationLine(t, f.location, f.zone_name)),
+      return h("div", {}, h("p", { class: "where" }, locationLine(t, f.location, f.zone_name)), floorSign(t, f),
         directionsText(f.directions) ? h("p", { class: "directions" }, directionsText(f.directions)) : null);
     case "processing_time":
       return h("p", {}, f.processing_time);
@@ -123,6 +140,8 @@ export function renderCard(card, { t, apiBase }) {
       el.append(h("p", {}, `${t.closedDays}: ${f.closed_days.map((c) => `${c.date} (${c.reason})`).join("; ")}`));
     }
   } else if (f.directions || f.hotline) {
+    const sign = floorSign(t, f);
+    if (sign) el.append(sign);
     if (directionsText(f.directions)) el.append(h("p", { class: "directions" }, directionsText(f.directions)));
     if (f.hotline) el.append(h("p", {}, `${t.hotline} ${f.hotline}`));
   }

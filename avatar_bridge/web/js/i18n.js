@@ -21,6 +21,7 @@ const STRINGS = {
     original_and_copy: "original and a copy", electronic: "electronic copy", closedDays: "Closed",
     chatTitle: "Ask the Harbor City guide", openChat: "Open chat with the city guide", closeChat: "Close chat",
     micDenied: "The microphone is not available; please type your question.",
+    liftUp: "take the lift up", liftDown: "take the lift down",
   },
   zh: {
     start: "轻触开始", startHint: "可以对我说话，也可以打字提问", welcome: "您好！请问您要办理什么业务？",
@@ -38,6 +39,7 @@ const STRINGS = {
     handoff: "已通知工作人员", reference: "预约号", copy: "复印件", original: "原件", original_and_copy: "原件及复印件",
     electronic: "电子版", closedDays: "闭馆", chatTitle: "咨询海港市导办员", openChat: "打开咨询窗口",
     closeChat: "关闭咨询窗口", micDenied: "麦克风不可用，请打字提问。",
+    liftUp: "请乘电梯上楼", liftDown: "请乘电梯下楼",
   },
 };
 

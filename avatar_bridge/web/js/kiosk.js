@@ -4,7 +4,7 @@
 
 import { createAvatar } from "./avatar/renderer.js";
 import { BridgeClient, bridgeUrl } from "./bridge-client.js";
-import { h, renderButtons, renderCard } from "./cards.js";
+import { floorChange, h, renderButtons, renderCard } from "./cards.js";
 import { strings, translatePage } from "./i18n.js";
 import { Microphone } from "./mic.js";
 import { loadSettings, saveSettings } from "./settings.js";
@@ -21,7 +21,8 @@ const settings = loadSettings({ language: params.get("lang") || "en", mode: para
 let t = strings(settings.language);
 const metrics = { frames: 0, speakingFrames: 0, speakingMs: 0, speechToAudibleMs: [], avatarFirstPaintMs: null,
   interactiveMs: null };
-const kiosk = { settings, metrics, events: [], state: "idle" };
+// manualClock: tests and the gesture strip drive avatar.update(t) themselves (the frame loop leaves the avatar alone)
+const kiosk = { settings, metrics, events: [], state: "idle", manualClock: false };
 window.lobbyKiosk = kiosk;
 
 function applySettings() {
@@ -63,6 +64,15 @@ function showBotMessage(message) {
   if (buttons) extras.push(buttons);
   addEntry("bot", message.text, extras);
   setCaption(message.text);
+  showFloorSign(message);
+}
+
+/** Directions to another floor: the avatar holds up a sign (arrow, floor, "take the lift") until the next answer. */
+function showFloorSign(message) {
+  const cards = message.cards?.length ? message.cards : [message.card];
+  const sign = cards.map((card) => card && floorChange(t, card.fields)).find(Boolean);
+  if (sign) kiosk.avatar.showSign?.(sign);
+  else kiosk.avatar.hideSign?.();
 }
 
 function pickButton(button) {
@@ -71,17 +81,28 @@ function pickButton(button) {
   kiosk.client.send({ type: "button", payload: button.payload, title: button.title });
 }
 
-function setCaption(text, words = null) {
+/** Captions: plain text, or the utterance's written tokens (`display`: {word, first, last}) to highlight. */
+function setCaption(text, display = null) {
   const box = $("captions");
   box.replaceChildren();
-  if (words) {
-    words.forEach((w, i) => {
+  if (display) {
+    display.forEach((w, i) => {
       if (i) box.append(" ");
       box.append(h("span", { class: "word", "data-index": i }, w.word));
     });
   } else if (text) {
     box.append(text);
   }
+}
+
+/** The written token being spoken: the one whose spoken words include the current word. */
+function displayIndex(display, word) {
+  if (word == null) return null;
+  for (let i = display.length - 1; i >= 0; i--) {
+    const d = display[i];
+    if (d.first != null && d.first <= word && word <= d.last) return i;
+  }
+  return null;
 }
 
 function notice(text) {
@@ -97,6 +118,8 @@ function setState(state) {
   el.textContent = t[state] || state;
   document.querySelector(".stage").dataset.state = state;
   kiosk.avatar?.setState(state);
+  // nothing more to say: a held gesture (think, listen) eases back to rest instead of freezing
+  if (state === "idle" && !kiosk.player?.speaking) kiosk.avatar?.release?.();
 }
 
 function setConnection(status) {
@@ -119,6 +142,7 @@ function onMessage(message) {
         player.stop();
         $("conversation").replaceChildren();
         setCaption("");
+        kiosk.avatar.hideSign?.();
         if (message.reason === "inactivity") notice(t.privacy);
         kiosk.avatar.playGesture("idle", {});
       } else if (message.reconnected) {
@@ -174,17 +198,22 @@ function frame(now) {
   if (view.utterance) {
     metrics.speakingFrames += 1;
     if (kiosk.lastFrame) metrics.speakingMs += now - kiosk.lastFrame;
+    const display = view.utterance.display;
     const spans = $("captions").querySelectorAll(".word");
-    if (spans.length !== view.utterance.words.length) setCaption(null, view.utterance.words);
+    if (spans.length !== display.length) {
+      setCaption(null, display);
+      kiosk.currentWord = undefined;
+    }
     if (kiosk.currentWord !== view.word) {
       $("captions").querySelector(".word.current")?.classList.remove("current");
-      if (view.word != null) $("captions").querySelector(`.word[data-index="${view.word}"]`)?.classList.add("current");
+      const index = displayIndex(display, view.word);
+      if (index != null) $("captions").querySelector(`.word[data-index="${index}"]`)?.classList.add("current");
       kiosk.currentWord = view.word;
     }
   }
   metrics.frames += 1;
   kiosk.lastFrame = now;
-  avatar.update(now);
+  if (!kiosk.manualClock) avatar.update(now);
   requestAnimationFrame(frame);
 }
 
@@ -314,7 +343,7 @@ async function start() {
     kiosk.avatar.playGesture(e.detail.name, { durationMs: e.detail.duration_ms, target: e.detail.target, beat: e.detail.beat });
   });
   player.addEventListener("speech", (e) => {
-    if (e.detail.message.seq === 0) setCaption(null, e.detail.utterance.words);
+    if (e.detail.message.seq === 0) setCaption(null, e.detail.utterance.display);
   });
   player.addEventListener("started", (e) => {
     kiosk.client.send({ type: "playback", utterance_id: e.detail.id, state: "started" });
@@ -324,6 +353,7 @@ async function start() {
     if (u.audibleAt && u.firstSpeechAt) metrics.speechToAudibleMs.push(u.audibleAt - u.firstSpeechAt);
     $("captions").querySelector(".word.current")?.classList.remove("current");
     kiosk.currentWord = null;
+    kiosk.avatar.release?.({ keepHeld: true }); // the speech is over: its gesture eases back to rest
     if (u.t0 != null) kiosk.client.send({ type: "playback", utterance_id: u.id, state: "finished" });
   });
   kiosk.mic = new Microphone(audio, (buffer) => kiosk.client.sendAudio(buffer));

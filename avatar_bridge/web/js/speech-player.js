@@ -21,7 +21,7 @@ export class SpeechPlayer extends EventTarget {
 
   _utterance(id) {
     if (!this.utterances.has(id)) {
-      this.utterances.set(id, { id, t0: null, visemes: [], words: [], gestures: [], speeches: [], sources: [],
+      this.utterances.set(id, { id, t0: null, visemes: [], words: [], display: [], gestures: [], speeches: [], sources: [],
         until: 0, endReceived: false, done: false, firstSpeechAt: null, audibleAt: null, speechBytes: 0, rate: 22050,
         offset: 0 });
     }
@@ -34,6 +34,12 @@ export class SpeechPlayer extends EventTarget {
     if (u.done) return;
     if (u.firstSpeechAt == null) u.firstSpeechAt = performance.now();
     u.visemes.push(...message.visemes);
+    // captions: the sentence as written ("C13") with the spoken words that say each token ("C thirteen");
+    // from a bridge without `display_words`, the spoken words themselves
+    const base = u.words.length;
+    const display = message.display_words || message.words.map((w, i) => ({ word: w.word, first: i, last: i }));
+    u.display.push(...display.map((d) => ({ word: d.word, first: d.first == null ? null : base + d.first,
+      last: d.last == null ? null : base + d.last })));
     u.words.push(...message.words.map((w) => ({ ...w, seq: message.seq })));
     u.speeches.push(message);
     u.rate = message.sample_rate;

@@ -7,10 +7,16 @@
 //   setEmotion(name, intensity): void       neutral | happy | concerned | attentive, intensity 0..1
 //   setState(state): void                   idle | listening | thinking | speaking (eyes, posture)
 //   update(nowMs: number): void             advance animation; the host calls it on every animation frame
+//   release({keepHeld}): void               ease back to rest now (speech ended); keepHeld spares think/listen
+//   showSign({floor, change, label, hint}) / hideSign(): a floor sign (arrow up/down, "Floor 2", "take the lift")
 //   destroy(): void
 //
+// Every pose, at rest and at the peak of each gesture, keeps both hands inside the frame (the element the
+// avatar is mounted in); tests/web/test_gestures.py measures the hands' boxes in Chromium.
+//
 // Renderers expose what they show on their root element for tests and assistive tooling:
-// data-viseme, data-gesture, data-emotion, data-state, data-mouth-open (0..1).
+// data-viseme, data-gesture, data-emotion, data-state, data-mouth-open (0..1), data-floor-sign; hands are
+// `.hand[data-arm=a|b]` (a = screen left) with data-hand (its shape).
 
 export const VISEMES = ["sil", "PP", "FF", "TH", "DD", "kk", "CH", "SS", "nn", "RR", "aa", "E", "I", "O", "U"];
 export const GESTURES = ["wave", "nod", "shake", "point_left", "point_right", "point_forward", "count",

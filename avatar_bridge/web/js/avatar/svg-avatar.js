@@ -1,10 +1,23 @@
 // The project's own 2D guide, drawn as SVG: head, blinking and glancing eyes, eyebrows for emotion,
-// a mouth shape for each of the 15 Oculus visemes (smoothly interpolated), two jointed arms with hands
-// for the gesture vocabulary, idle breathing. Implements the interface in renderer.js.
+// a mouth shape for each of the 15 Oculus visemes (smoothly interpolated), two jointed arms with
+// hands for the gesture vocabulary, idle breathing and sway, and a floor sign for directions that
+// change floors. Implements the interface in renderer.js.
+//
+// Framing: the view box holds the upper body with both arms and hands, at rest and at the peak of
+// every gesture (tests/web/test_gestures.py measures it), so nothing is cut at the frame's edge.
+// Hands are drawn large and outlined: a citizen reads them from 2 m.
 
 const NS = "http://www.w3.org/2000/svg";
-const SKIN = "#f1c9a5", SKIN_SHADE = "#d9a57f", HAIR = "#3b2a20", JACKET = "#1f4e79", SHIRT = "#ffffff";
+const SKIN = "#f1c9a5", SKIN_SHADE = "#c98e66", HAIR = "#3b2a20", JACKET = "#1f4e79", SHIRT = "#ffffff";
+const SLEEVE = "#245a8c", SLEEVE_EDGE = "#0d2640";
 const LIPS = "#b45a5a", CAVITY = "#4a1a20", TONGUE = "#d9767a", IRIS = "#4a3426";
+
+// The frame: x -120..520, y 40..700 (the head is centred on x = 200).
+export const VIEW_BOX = [-120, 40, 640, 660];
+// Shoulder joints (a = the avatar's right arm, on the citizen's left, screen left; b = screen right).
+export const SHOULDERS = { a: [120, 450], b: [280, 450] };
+const UPPER = 86, FORE = 80; // arm segment lengths at full extension (no foreshortening)
+const SIGN_RIGHT = 98; // the floor sign's right edge: clear of the ear (x 114) even when the body sways
 
 // Mouth parameters per viseme: open (jaw), wide (corner spread), round (lip rounding), teeth, tongue, press.
 const MOUTH = {
@@ -27,30 +40,45 @@ const MOUTH = {
 const MOUTH_KEYS = Object.keys(MOUTH.sil);
 const MOUTH_TAU_S = 0.045; // smoothing time constant: fast enough for 40 ms visemes, no popping
 
-// Arm poses: angles in degrees, "outward" positive (mirrored for the other arm); hand shapes by name.
-// a = the avatar's left side as the citizen sees it (screen left), b = screen right.
-const REST = { as: 9, ae: -8, aw: 0, bs: 9, be: -8, bw: 0, ah: "open", bh: "open", nod: 0, turn: 0, tilt: 0 };
+// Arm poses, per arm (prefix a or b; b is drawn mirrored, so both use the same numbers):
+//   s shoulder angle (degrees from hanging straight down, positive = outward/up), u upper-arm length factor
+//   (< 1 = pointing toward the viewer, foreshortened), e elbow angle (relative; positive bends outward/up),
+//   f forearm length factor, w wrist angle, h hand shape, k hand scale (> 1 = nearer the viewer, or emphasis).
+// Head: nod (down, px), turn (sideways, px), tilt (degrees); sh = shoulder shrug (px up).
+const REST = {
+  as: 8, au: 1, ae: -12, af: 1, aw: 0, ah: "open", ak: 1,
+  bs: 8, bu: 1, be: -12, bf: 1, bw: 0, bh: "open", bk: 1,
+  nod: 0, turn: 0, tilt: 0, sh: 0,
+};
 const pose = (p) => ({ ...REST, ...p });
+// Each gesture: its natural length (ms; 0 = held until the next cue) and key frames over one cycle.
+// Gestures longer than their cycle repeat it (a longer wave waves more).
 const GESTURE_KEYS = {
   idle: { ms: 600, frames: [[0, pose({})]] },
-  wave: { ms: 1500, frames: [[0, pose({ bs: 135, be: 30 })], [0.25, pose({ bs: 135, be: 65 })],
-    [0.5, pose({ bs: 135, be: 25 })], [0.75, pose({ bs: 135, be: 65 })], [1, pose({ bs: 135, be: 40 })]] },
-  nod: { ms: 800, frames: [[0, pose({ nod: 0 })], [0.3, pose({ nod: 7 })], [0.6, pose({ nod: -1 })],
-    [0.8, pose({ nod: 5 })], [1, pose({ nod: 0 })]] },
-  shake: { ms: 800, frames: [[0, pose({})], [0.2, pose({ turn: -7 })], [0.45, pose({ turn: 7 })],
-    [0.7, pose({ turn: -6 })], [1, pose({ turn: 0 })]] },
-  point_left: { ms: 1600, frames: [[0, pose({ as: 84, ae: 4, ah: "point", turn: -6 })]] },
-  point_right: { ms: 1600, frames: [[0, pose({ bs: 84, be: 4, bh: "point", turn: 6 })]] },
-  point_forward: { ms: 1600, frames: [[0, pose({ bs: 22, be: -78, bw: -20, bh: "point", nod: 2 })]] },
-  count: { ms: 500, frames: [[0, pose({ bs: 24, be: -128, bh: "count" })], [0.5, pose({ bs: 26, be: -136, bh: "count" })],
-    [1, pose({ bs: 24, be: -128, bh: "count" })]] },
-  open_palms: { ms: 1200, frames: [[0, pose({ as: 32, ae: -62, bs: 32, be: -62, ah: "palm", bh: "palm" })]] },
-  think: { ms: 0, frames: [[0, pose({ bs: 22, be: -150, bh: "fist", tilt: 5, nod: -2 })]] },
-  apologetic: { ms: 1500, frames: [[0, pose({ as: 24, ae: -38, bs: 24, be: -38, ah: "palm", bh: "palm", tilt: -6 })]] },
-  thumbs_up: { ms: 1200, frames: [[0, pose({ bs: 26, be: -118, bh: "thumb", nod: 2 })]] },
-  listen: { ms: 0, frames: [[0, pose({ tilt: 6, nod: 1 })]] },
+  wave: { ms: 1500, frames: [[0, pose({ bs: 140, be: 30, bh: "palm", bk: 1.2 })],
+    [0.25, pose({ bs: 140, be: 62, bh: "palm", bk: 1.2 })], [0.5, pose({ bs: 140, be: 26, bh: "palm", bk: 1.2 })],
+    [0.75, pose({ bs: 140, be: 62, bh: "palm", bk: 1.2 })], [1, pose({ bs: 140, be: 30, bh: "palm", bk: 1.2 })]] },
+  nod: { ms: 800, frames: [[0, pose({ nod: 0 })], [0.3, pose({ nod: 12 })], [0.55, pose({ nod: -2 })],
+    [0.8, pose({ nod: 9 })], [1, pose({ nod: 0 })]] },
+  shake: { ms: 800, frames: [[0, pose({})], [0.2, pose({ turn: -12 })], [0.45, pose({ turn: 12 })],
+    [0.7, pose({ turn: -10 })], [1, pose({ turn: 0 })]] },
+  point_left: { ms: 1600, frames: [[0, pose({ as: 82, ae: 4, ah: "point", ak: 1.1, turn: -7 })]] },
+  point_right: { ms: 1600, frames: [[0, pose({ bs: 82, be: 4, bh: "point", bk: 1.1, turn: 7 })]] },
+  point_forward: { ms: 1600, frames: [[0, pose({ bs: -22, bu: 0.7, be: -150, bf: 0.3, bh: "point_at", bk: 1.8,
+    nod: 3 })]] },
+  count: { ms: 500, frames: [[0, pose({ bs: 55, be: 125, bh: "count", bk: 1.45 })],
+    [0.35, pose({ bs: 57, be: 131, bh: "count", bk: 1.5 })], [1, pose({ bs: 55, be: 125, bh: "count", bk: 1.45 })]] },
+  open_palms: { ms: 1200, frames: [[0, pose({ as: 35, ae: 85, aw: 60, ah: "palm", ak: 1.2,
+    bs: 35, be: 85, bw: 60, bh: "palm", bk: 1.2 })]] },
+  think: { ms: 0, frames: [[0, pose({ bs: -38, bu: 0.53, be: -123, bf: 0.98, bh: "fist", bk: 1.1, tilt: 5, nod: -2 })]] },
+  apologetic: { ms: 1500, frames: [[0, pose({ as: 10, ae: 75, aw: -10, ah: "palm_up", ak: 1.2,
+    bs: 10, be: 75, bw: -10, bh: "palm_up", bk: 1.2, tilt: -8, sh: 12 })]] },
+  thumbs_up: { ms: 1200, frames: [[0, pose({ bs: 45, be: 135, bh: "thumb", bk: 1.5, nod: 3 })]] },
+  listen: { ms: 0, frames: [[0, pose({ as: 139, au: 0.96, ae: 73, af: 0.95, aw: 10, ah: "palm", ak: 1.05, tilt: 8,
+    nod: 1 })]] },
 };
-const BLEND_S = 0.22; // time to move into and out of a gesture
+const BLEND_S = 0.25; // time to move into and out of a gesture (eased)
+const COUNT_LINGER_MS = 1400; // the counting hand stays up between items instead of dropping after each beat
 const EMOTION_BROWS = { neutral: [0, 0], happy: [3, -4], concerned: [1, 14], attentive: [5, 2] }; // [lift, inner tilt]
 const EMOTION_SMILE = { neutral: 0.15, happy: 1, concerned: -0.45, attentive: 0.3 };
 
@@ -60,9 +88,64 @@ function el(tag, attrs = {}, parent = null) {
   if (parent) parent.appendChild(node);
   return node;
 }
+/** Set an attribute only when its value changes: most of the body is still on most frames. */
+function set(node, name, value) {
+  const cache = node._attrs || (node._attrs = {});
+  const text = String(value);
+  if (cache[name] === text) return;
+  cache[name] = text;
+  node.setAttribute(name, text);
+}
 const lerp = (a, b, t) => a + (b - a) * t;
 const ease = (t) => t * t * (3 - 2 * t);
 const r1 = (n) => Math.round(n * 10) / 10;
+
+// Hand shapes in the hand's own frame: the wrist at (0, 0), the fingers toward +y, the thumb on the -x side
+// (the b arm is mirrored, so the thumb is always on the correct side). Primitives: ["rect", x, y, w, h] and
+// ["line", x1, y1, x2, y2, width]; each is drawn with an outline so the hand stands out against the jacket.
+const FINGER_X = [-11, -3.7, 3.7, 11]; // index, middle, ring, little
+const PALM = ["rect", -16, 0, 32, 32];
+const FIST = ["rect", -16, 0, 32, 30];
+const KNUCKLES = FINGER_X.map((x) => ["line", x, 24, x, 33, 7.5]);
+const HAND_SHAPES = {
+  open: [PALM, ...FINGER_X.map((x, i) => ["line", x, 26, x * 1.05, 40 - (i === 3 ? 3 : 0), 7.5]),
+    ["line", -14, 10, -20, 25, 8]],
+  palm: [PALM, ...FINGER_X.map((x, i) => ["line", x, 26, x * 1.6, 50 - (i === 3 ? 5 : 0) - (i === 0 ? 2 : 0), 7.5]),
+    ["line", -14, 12, -31, 24, 8.5]],
+  palm_up: [["rect", -16, 0, 32, 26], ...FINGER_X.map((x) => ["line", x * 0.9, 20, x * 0.9, 44, 7.5]),
+    ["line", -14, 8, -26, 18, 8.5]],
+  point: [FIST, ...KNUCKLES.slice(1), ["line", -11, 24, -11, 62, 8], ["line", -13, 12, -2, 22, 8]],
+  point_at: [["rect", -17, 0, 34, 34], ["line", -14, 12, -2, 24, 9], ["circle", 2, 22, 12], ["nail", 2, 22, 6]],
+  fist: [FIST, ...KNUCKLES, ["line", -14, 10, -2, 20, 8.5]],
+  thumb: [FIST, ...FINGER_X.map((x) => ["line", 16, x + 14, 22, x + 14, 8]), ["line", -15, 14, -15, 54, 11]],
+  count: [PALM], // fingers added per beat (playGesture("count", {beat}))
+};
+const COUNT_FINGERS = [
+  ["line", -11, 26, -13, 60, 8], ["line", -3.7, 26, -4, 64, 8], ["line", 3.7, 26, 4.5, 61, 8],
+  ["line", 11, 26, 14, 54, 7.5], ["line", -14, 12, -34, 26, 9], // index, middle, ring, little, thumb
+];
+const COUNT_FOLDED = [["line", -11, 26, -11, 31, 8], ["line", -3.7, 26, -3.7, 31, 8], ["line", 3.7, 26, 3.7, 31, 8],
+  ["line", 11, 26, 11, 30, 7.5], ["line", -13, 12, -4, 20, 8.5]];
+
+function drawPrimitive(parent, prim, color, grow) {
+  const [kind, ...v] = prim;
+  if (kind === "rect") {
+    return el("rect", { x: v[0] - grow, y: v[1] - grow, width: v[2] + 2 * grow, height: v[3] + 2 * grow, rx: 11 + grow,
+      fill: color }, parent);
+  }
+  if (kind === "circle") return el("circle", { cx: v[0], cy: v[1], r: v[2] + grow, fill: color }, parent);
+  if (kind === "nail") return grow ? null : el("circle", { cx: v[0], cy: v[1], r: v[2], fill: "#f8e1cf", stroke: SKIN_SHADE,
+    "stroke-width": 1.5 }, parent); // a fingertip seen end-on: the index points at the viewer
+  return el("line", { x1: v[0], y1: v[1], x2: v[2], y2: v[3], stroke: color, "stroke-width": v[4] + 2 * grow,
+    "stroke-linecap": "round" }, parent);
+}
+
+/** Outlined shape: all outlines first, then all fills, so joined fingers read as one hand. */
+function drawShape(parent, prims) {
+  const outline = el("g", { class: "outline" }, parent);
+  const fill = el("g", { class: "fill" }, parent);
+  return prims.map((p) => [drawPrimitive(outline, p, SKIN_SHADE, 1.6), drawPrimitive(fill, p, SKIN, 0)]);
+}
 
 export class SvgAvatar {
   constructor() {
@@ -73,7 +156,7 @@ export class SvgAvatar {
     this.brows = [0, 0];
     this.browsTarget = [0, 0];
     this.viseme = "sil";
-    this.gesture = null; // {name, start, durationMs, beat, from}
+    this.gesture = null; // {name, start, durationMs, hold, from}
     this.current = pose({});
     this.nextBlink = 1500;
     this.blinkStart = -1;
@@ -82,19 +165,24 @@ export class SvgAvatar {
     this.nextGlance = 2500;
     this.state = "idle";
     this.last = null;
+    this.beat = 0;
     this.history = []; // gestures shown, in order (for tests and debugging)
   }
 
   mount(container) {
-    const svg = el("svg", { viewBox: "0 0 400 560", role: "img", "aria-label": "The guide", class: "avatar-svg",
-      preserveAspectRatio: "xMidYMax meet" });
+    const svg = el("svg", { viewBox: VIEW_BOX.join(" "), role: "img", "aria-label": "The guide", class: "avatar-svg",
+      preserveAspectRatio: "xMidYMid meet" });
     this.svg = svg;
-    this.torso = el("g", { class: "torso" }, svg);
-    // body: jacket and shirt collar
-    el("path", { d: "M70 560 C70 450 110 392 200 385 C290 392 330 450 330 560 Z", fill: JACKET }, this.torso);
-    el("path", { d: "M172 388 L200 450 L228 388 Z", fill: SHIRT }, this.torso);
-    el("path", { d: "M190 404 L200 420 L210 404 L204 470 L200 478 L196 470 Z", fill: "#c0392b" }, this.torso);
-    el("rect", { x: 182, y: 330, width: 36, height: 62, rx: 14, fill: SKIN_SHADE }, this.torso); // neck
+    this.body = el("g", { class: "body" }, svg); // idle sway
+    this.torso = el("g", { class: "torso" }, this.body); // breathing
+    // body: jacket with lapels, shirt collar and tie; it continues below the frame (a bust, cut by the frame)
+    el("path", { d: "M48 720 L54 540 C56 462 98 420 200 410 C302 420 344 462 346 540 L352 720 Z", fill: JACKET,
+      class: "jacket" }, this.torso);
+    el("path", { d: "M170 408 L200 470 L230 408 L250 420 L214 540 L200 560 L186 540 L150 420 Z", fill: "#173d60" },
+      this.torso);
+    el("path", { d: "M172 402 L200 466 L228 402 Z", fill: SHIRT }, this.torso);
+    el("path", { d: "M190 418 L200 434 L210 418 L205 506 L200 516 L195 506 Z", fill: "#c0392b" }, this.torso);
+    el("rect", { x: 182, y: 330, width: 36, height: 80, rx: 14, fill: SKIN_SHADE }, this.torso); // neck
     this.head = el("g", { class: "head" }, this.torso);
     el("ellipse", { cx: 128, cy: 238, rx: 14, ry: 22, fill: SKIN_SHADE }, this.head); // ears
     el("ellipse", { cx: 272, cy: 238, rx: 14, ry: 22, fill: SKIN_SHADE }, this.head);
@@ -118,11 +206,12 @@ export class SvgAvatar {
     const inner = el("g", { "clip-path": `url(#${clip.id})` }, this.mouthGroup);
     this.teeth = el("rect", { x: 170, width: 60, height: 8, fill: "#fbfbf5" }, inner);
     this.tongue = el("ellipse", { cx: 200, rx: 14, ry: 7, fill: TONGUE }, inner);
-    this.arms = { a: this._arm(150, 400, 1), b: this._arm(250, 400, -1) };
+    this.arms = { a: this._arm("a"), b: this._arm("b") };
+    this.sign = this._sign();
     container.appendChild(svg);
     this._drawMouth();
     this.restMouth = this.lips.getAttribute("d");
-    this._applyPose(this.current);
+    this._applyPose(this.current, 0);
     this._setData();
   }
 
@@ -137,52 +226,99 @@ export class SvgAvatar {
     return { pupil, lid, cy };
   }
 
-  _arm(x, y, side) {
-    const g = el("g", { class: side > 0 ? "arm arm-a" : "arm arm-b" }, this.torso);
-    el("line", { x1: x, y1: y, x2: x, y2: y + 78, stroke: JACKET, "stroke-width": 30, "stroke-linecap": "round" }, g);
+  _arm(key) {
+    const [x, y] = SHOULDERS[key];
+    const g = el("g", { class: `arm arm-${key}` }, this.torso);
+    const upperEdge = el("line", { x1: 0, y1: 0, x2: 0, y2: UPPER, stroke: SLEEVE_EDGE, "stroke-width": 42,
+      "stroke-linecap": "round" }, g);
+    const upper = el("line", { x1: 0, y1: 0, x2: 0, y2: UPPER, stroke: SLEEVE, "stroke-width": 36,
+      "stroke-linecap": "round" }, g);
     const fore = el("g", { class: "forearm" }, g);
-    el("line", { x1: x, y1: y + 78, x2: x, y2: y + 146, stroke: JACKET, "stroke-width": 26, "stroke-linecap": "round" }, fore);
-    el("line", { x1: x - 11, y1: y + 150, x2: x + 11, y2: y + 150, stroke: SHIRT, "stroke-width": 6 }, fore);
-    const hand = el("g", { class: "hand" }, fore);
-    const hx = x, hy = y + 154, s = side;
+    const foreEdge = el("line", { x1: 0, y1: 0, x2: 0, y2: FORE, stroke: SLEEVE_EDGE, "stroke-width": 38,
+      "stroke-linecap": "round" }, fore);
+    const foreLine = el("line", { x1: 0, y1: 0, x2: 0, y2: FORE, stroke: SLEEVE, "stroke-width": 32,
+      "stroke-linecap": "round" }, fore);
+    const cuff = el("line", { x1: -15, y1: FORE - 3, x2: 15, y2: FORE - 3, stroke: SHIRT, "stroke-width": 7 }, fore);
+    const hand = el("g", { class: "hand", "data-arm": key }, fore);
     const shapes = {};
-    const mk = (name) => (shapes[name] = el("g", { "data-shape": name, display: "none" }, hand));
-    const palm = (g) => el("rect", { x: hx - 12, y: hy, width: 24, height: 24, rx: 9, fill: SKIN }, g);
-    const finger = (g, dx, len, w = 6) => el("line", { x1: hx + dx, y1: hy + 18, x2: hx + dx, y2: hy + 18 + len,
-      stroke: SKIN, "stroke-width": w, "stroke-linecap": "round" }, g);
-    const thumb = (g, len = 12) => el("line", { x1: hx - 9 * s, y1: hy + 8, x2: hx - (9 + len) * s, y2: hy + 4,
-      stroke: SKIN, "stroke-width": 7, "stroke-linecap": "round" }, g);
-    for (const name of ["open", "palm"]) {
-      const g = mk(name);
-      palm(g);
-      [-8, -3, 2, 7].forEach((dx, i) => finger(g, dx * 1.05, name === "palm" ? 16 : 13 - (i === 3 ? 3 : 0), 5.5));
-      thumb(g, name === "palm" ? 12 : 6);
+    for (const [name, prims] of Object.entries(HAND_SHAPES)) {
+      shapes[name] = el("g", { "data-shape": name, display: "none" }, hand);
+      drawShape(shapes[name], prims);
     }
-    { const g = mk("point"); palm(g); finger(g, -6 * s, 26, 6); thumb(g, 4); }
-    { const g = mk("fist"); palm(g); thumb(g, 3); }
-    { const g = mk("thumb"); palm(g); el("line", { x1: hx - 9 * s, y1: hy + 10, x2: hx - 24 * s, y2: hy + 10,
-      stroke: SKIN, "stroke-width": 8, "stroke-linecap": "round" }, g); }
-    { const g = mk("count"); palm(g); this._countFingers = [-8, -3, 2, 7].map((dx) => finger(g, dx, 15, 5.5));
-      this._countThumb = thumb(g, 12); }
-    return { g, fore, hand, shapes, x, y, side, shown: null };
+    const fingers = COUNT_FINGERS.map((up, i) => {
+      const group = el("g", { class: "count-finger", "data-finger": i }, shapes.count);
+      const raised = el("g", { class: "raised" }, group);
+      const folded = el("g", { class: "folded" }, group);
+      drawShape(raised, [up]);
+      drawShape(folded, [COUNT_FOLDED[i]]);
+      return { raised, folded };
+    });
+    return { key, x, y, g, upper: [upperEdge, upper], fore, foreLines: [foreEdge, foreLine], cuff, hand, shapes,
+      fingers, shown: null };
   }
 
-  _applyPose(p) {
+  _sign() {
+    // Directions to another floor: a sign at the top of the frame, beside the head ("↑ Floor 2 · take the lift").
+    const g = el("g", { class: "floor-sign", display: "none", "aria-hidden": "true" }, this.svg);
+    el("rect", { x: -110, y: 54, width: SIGN_RIGHT + 110, height: 120, rx: 16, fill: "#0b5394", stroke: "#ffffff",
+      "stroke-width": 4, class: "floor-panel" }, g);
+    const arrow = el("path", { fill: "#ffe066", class: "floor-arrow" }, g);
+    const floor = el("text", { x: -40, y: 108, fill: "#ffffff", "font-size": 36, "font-weight": 700,
+      "font-family": "system-ui, sans-serif", class: "floor-text" }, g);
+    const hint = el("text", { x: -40, y: 148, fill: "#ffffff", "font-size": 20,
+      "font-family": "system-ui, sans-serif", class: "floor-hint" }, g);
+    return { g, arrow, floor, hint };
+  }
+
+  /** Show a floor sign: change > 0 = up, < 0 = down; label e.g. "Floor 2", hint e.g. "take the lift". */
+  showSign({ floor, change, label, hint }) {
+    if (!this.sign || !change) return this.hideSign();
+    const up = change > 0;
+    this.sign.arrow.setAttribute("d", up
+      ? "M-74 70 L-50 100 L-62 100 L-62 158 L-86 158 L-86 100 L-98 100 Z"
+      : "M-74 158 L-50 128 L-62 128 L-62 70 L-86 70 L-86 128 L-98 128 Z");
+    this.sign.floor.textContent = label || `Floor ${floor}`;
+    this.sign.hint.textContent = hint || "";
+    this.sign.g.setAttribute("display", "inline");
+    for (const [text, size] of [[this.sign.floor, 36], [this.sign.hint, 20]]) { // shrink a long text to fit the sign
+      text.setAttribute("font-size", size);
+      const room = SIGN_RIGHT - 12 - Number(text.getAttribute("x"));
+      const length = text.getComputedTextLength();
+      if (length > room) text.setAttribute("font-size", Math.floor((size * room) / length));
+    }
+    this.svg.dataset.floorSign = `${up ? "up" : "down"} ${floor}`;
+  }
+
+  hideSign() {
+    if (!this.sign) return;
+    this.sign.g.setAttribute("display", "none");
+    delete this.svg.dataset.floorSign;
+  }
+
+  _applyPose(p, sway) {
     for (const key of ["a", "b"]) {
       const arm = this.arms[key];
-      const m = arm.side; // mirror the other arm
-      arm.g.setAttribute("transform", `rotate(${r1(p[`${key}s`] * m)} ${arm.x} ${arm.y})`);
-      arm.fore.setAttribute("transform", `rotate(${r1(p[`${key}e`] * m)} ${arm.x} ${arm.y + 78})`);
-      arm.hand.setAttribute("transform", `rotate(${r1(p[`${key}w`] * m)} ${arm.x} ${arm.y + 150})`);
+      const mirror = key === "b" ? " scale(-1 1)" : "";
+      const upperLen = UPPER * p[`${key}u`], foreLen = FORE * p[`${key}f`];
+      const swing = sway * (key === "a" ? 1 : -1);
+      set(arm.g, "transform",
+        `translate(${arm.x} ${r1(arm.y - p.sh)})${mirror} rotate(${r1(p[`${key}s`] + swing)})`);
+      for (const line of arm.upper) set(line, "y2", r1(upperLen));
+      set(arm.fore, "transform", `translate(0 ${r1(upperLen)}) rotate(${r1(p[`${key}e`])})`);
+      for (const line of arm.foreLines) set(line, "y2", r1(foreLen));
+      set(arm.cuff, "y1", r1(foreLen - 3));
+      set(arm.cuff, "y2", r1(foreLen - 3));
+      set(arm.hand, "transform", `translate(0 ${r1(foreLen)}) rotate(${r1(p[`${key}w`])}) scale(${p[`${key}k`].toFixed(3)})`);
       const shape = p[`${key}h`];
       if (arm.shown !== shape) {
         for (const [name, g] of Object.entries(arm.shapes)) g.setAttribute("display", name === shape ? "inline" : "none");
         arm.shown = shape;
+        arm.hand.dataset.hand = shape; // the shape showing (its groups carry data-shape)
       }
     }
-    this.head.setAttribute("transform",
-      `translate(${r1(p.turn * 0.6)} ${r1(p.nod)}) rotate(${r1(p.tilt)} 200 330)`);
-    this.face.setAttribute("transform", `translate(${r1(p.turn)} ${r1(p.nod * 0.6)})`);
+    set(this.head, "transform",
+      `translate(${r1(p.turn * 0.6)} ${r1(p.nod - p.sh * 0.3)}) rotate(${r1(p.tilt)} 200 330)`);
+    set(this.face, "transform", `translate(${r1(p.turn)} ${r1(p.nod * 0.5)})`);
   }
 
   setViseme(name) {
@@ -207,30 +343,53 @@ export class SvgAvatar {
     this._setData();
   }
 
+  /** Ease out of the gesture showing to the resting pose; keepHeld leaves a held one (think, listen) alone. */
+  release({ keepHeld = false } = {}) {
+    const g = this.gesture;
+    if (!g || (keepHeld && g.hold)) return;
+    const now = this.last ?? performance.now();
+    const elapsed = now - g.start;
+    g.hold = false;
+    g.durationMs = Math.min(g.durationMs || Infinity, elapsed + BLEND_S * 1000);
+  }
+
   playGesture(name, { durationMs = 0, beat = null } = {}) {
     const spec = GESTURE_KEYS[name];
     if (!spec) return;
     const now = this.last ?? performance.now();
-    const ms = durationMs || spec.ms; // 0 = hold until the next gesture
-    this.gesture = { name, start: now, durationMs: ms, hold: !durationMs && !spec.ms, from: { ...this.current } };
-    if (name === "count" && this._countFingers) {
-      const n = Math.max(1, Math.min(5, beat || 1));
-      this._countFingers.forEach((f, i) => f.setAttribute("display", i < Math.min(n, 4) ? "inline" : "none"));
-      this._countThumb.setAttribute("display", n >= 5 ? "inline" : "none");
-    }
+    let ms = durationMs || spec.ms; // 0 = hold until the next gesture
+    if (name === "count") ms += COUNT_LINGER_MS;
+    const hold = !durationMs && !spec.ms;
+    const from = { ...this.current };
+    this.gesture = { name, start: now, durationMs: ms, hold, from };
+    if (name === "count") this._showCount(beat || 1);
     if (name.startsWith("point_")) this.gazeTarget = [name === "point_left" ? -5 : name === "point_right" ? 5 : 0, 1];
     this.history.push(name);
     if (this.history.length > 50) this.history.shift();
     this._setData();
   }
 
+  _showCount(n) {
+    const count = Math.max(1, Math.min(5, n));
+    this.beat = count;
+    for (const arm of Object.values(this.arms)) {
+      arm.fingers.forEach((f, i) => {
+        f.raised.setAttribute("display", i < count ? "inline" : "none");
+        f.folded.setAttribute("display", i < count ? "none" : "inline");
+      });
+    }
+  }
+
   _gesturePose(now) {
     const g = this.gesture;
-    if (!g || g.name === "idle") return pose({});
+    if (!g || g.name === "idle") {
+      if (g && (now - g.start) / 1000 > BLEND_S) this.gesture = null;
+      return g ? mix(g.from, pose({}), ease(Math.min(1, (now - g.start) / 1000 / BLEND_S))) : pose({});
+    }
     const spec = GESTURE_KEYS[g.name];
     const elapsed = (now - g.start) / 1000;
     const total = g.durationMs / 1000;
-    if (!g.hold && elapsed > total) {
+    if (!g.hold && elapsed >= total) {
       this.gesture = null;
       this._setData();
       return pose({});
@@ -242,17 +401,16 @@ export class SvgAvatar {
       const [t0, p0] = frames[i], [t1, p1] = frames[i + 1];
       if (cycle >= t0 && cycle <= t1) { p = mix(p0, p1, ease((cycle - t0) / (t1 - t0 || 1))); break; }
     }
-    // blend in from where the body was, and out to rest at the end
-    const into = Math.min(1, elapsed / BLEND_S);
+    // ease in from wherever the body was, and out to rest at the end
+    const into = ease(Math.min(1, elapsed / BLEND_S));
     let out = 1;
-    if (!g.hold) out = Math.min(1, Math.max(0, (total - elapsed) / BLEND_S));
-    const w = ease(Math.min(into, out));
-    const base = out < 1 ? pose({}) : g.from;
-    return mix(base, p, w);
+    if (!g.hold) out = ease(Math.min(1, Math.max(0, (total - elapsed) / BLEND_S)));
+    if (into < 1 && into <= out) return mix(g.from, p, into);
+    return mix(pose({}), p, Math.min(into, out));
   }
 
   update(now) {
-    const dt = this.last == null ? 0.016 : Math.min(0.1, (now - this.last) / 1000);
+    const dt = this.last == null ? 0.016 : Math.min(0.1, Math.max(0, (now - this.last) / 1000));
     this.last = now;
     // mouth: exponential approach, snapped exactly onto the target when close (rest is exactly rest)
     const k = 1 - Math.exp(-dt / MOUTH_TAU_S);
@@ -270,9 +428,12 @@ export class SvgAvatar {
     this._drawBrows();
     this._blinkAndGaze(now, dt);
     this.current = this._gesturePose(now);
-    const breathe = Math.sin((now / 1000) * Math.PI * 2 / 4.2);
-    this._applyPose(this.current);
-    this.torso.setAttribute("transform", `translate(0 ${r1(breathe * 1.6)}) scale(1 ${(1 + breathe * 0.004).toFixed(4)})`);
+    const s = now / 1000;
+    const breathe = Math.sin((s * Math.PI * 2) / 4.2);
+    const sway = Math.sin((s * Math.PI * 2) / 7.3) * 0.7 + Math.sin((s * Math.PI * 2) / 3.1) * 0.2; // degrees
+    this._applyPose(this.current, breathe * 0.8);
+    set(this.torso, "transform", `translate(0 ${r1(breathe * 1.6)}) scale(1 ${(1 + breathe * 0.004).toFixed(4)})`);
+    set(this.body, "transform", `rotate(${sway.toFixed(2)} 200 720)`);
     this._setData();
   }
 
@@ -304,8 +465,8 @@ export class SvgAvatar {
 
   _drawBrows() {
     const [lift, tilt] = this.brows;
-    this.browA.setAttribute("transform", `translate(0 ${r1(-lift)}) rotate(${r1(tilt)} 186 188)`);
-    this.browB.setAttribute("transform", `translate(0 ${r1(-lift)}) rotate(${r1(-tilt)} 214 188)`);
+    set(this.browA, "transform", `translate(0 ${r1(-lift)}) rotate(${r1(tilt)} 186 188)`);
+    set(this.browB, "transform", `translate(0 ${r1(-lift)}) rotate(${r1(-tilt)} 214 188)`);
   }
 
   _blinkAndGaze(now) {
@@ -314,7 +475,7 @@ export class SvgAvatar {
     if (this.blinkStart >= 0) {
       const t = (now - this.blinkStart) / 150;
       closed = t < 0.5 ? t * 2 : Math.max(0, 2 - t * 2);
-      if (t >= 1) {
+      if (t >= 1 || t < 0) {
         this.blinkStart = -1;
         closed = 0;
         this.nextBlink = now + 2200 + Math.random() * 3800;
@@ -327,19 +488,19 @@ export class SvgAvatar {
     }
     this.gaze = this.gaze.map((g, i) => g + (this.gazeTarget[i] - g) * 0.2);
     for (const eye of this.eyes) {
-      eye.lid.setAttribute("height", r1(24 * closed));
-      eye.pupil.setAttribute("transform", `translate(${r1(this.gaze[0])} ${r1(this.gaze[1])})`);
+      set(eye.lid, "height", r1(24 * closed));
+      set(eye.pupil, "transform", `translate(${r1(this.gaze[0])} ${r1(this.gaze[1])})`);
     }
   }
 
   _setData() {
     if (!this.svg) return;
-    const d = this.svg.dataset;
-    d.viseme = this.viseme;
-    d.gesture = this.gesture ? this.gesture.name : "idle";
-    d.emotion = this.emotion || "neutral";
-    d.state = this.state;
-    d.mouthOpen = this.mouth.open.toFixed(2);
+    const svg = this.svg;
+    set(svg, "data-viseme", this.viseme);
+    set(svg, "data-gesture", this.gesture ? this.gesture.name : "idle");
+    set(svg, "data-emotion", this.emotion || "neutral");
+    set(svg, "data-state", this.state);
+    set(svg, "data-mouth-open", this.mouth.open.toFixed(2));
   }
 
   destroy() {
