@@ -19,9 +19,9 @@ import math
 import pytest
 
 from avatar_bridge.config import BridgeConfig
-from tests.bridge.conftest import BridgeServer
-from tests.harness import free_port
-from tests.web.conftest import ARTIFACTS, TIMEOUT_MS, start_kiosk, wait_until_quiet
+from testkit.browser import ARTIFACTS, TIMEOUT_MS, start_kiosk, wait_until_quiet
+from testkit.kiosk import BridgeServer
+from testkit.servers import free_port
 
 GESTURES = ["idle", "wave", "nod", "shake", "point_left", "point_right", "point_forward", "count", "open_palms",
             "think", "apologetic", "thumbs_up", "listen"]  # fmt: skip

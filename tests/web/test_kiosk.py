@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from testkit.browser import ROOT, ask, shot, start_kiosk, wait_until_quiet
 from testkit.kiosk import BridgeServer
-from tests.web.conftest import ROOT, ask, shot, start_kiosk, wait_until_quiet
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 

@@ -8,9 +8,9 @@ import threading
 
 import pytest
 
+from testkit.browser import shot
 from testkit.dialogue import WEB_ORIGIN_PORT
 from testkit.servers import free_port
-from tests.web.conftest import shot
 from tests.web.test_kiosk import serious_violations
 
 WEBCHAT_PORT = WEB_ORIGIN_PORT  # the one origin the test Rasa socket.io channel allows (testkit/dialogue.py)
