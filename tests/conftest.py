@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kb import load_knowledge_base
-from tests.harness import Conversation, DialogueServers
+from tests.harness import Conversation, DialogueServers, cards_in_tracker, contract_breaches
 
 # A Monday morning in term time: the hall is open, and 25 December (closed)
 # is within the appointment window, so date rules are testable every day.
@@ -22,6 +22,11 @@ def dialogue(tmp_path_factory):
     servers = DialogueServers(workdir=tmp_path_factory.mktemp("dialogue"), now=PINNED_NOW).start()
     yield servers
     servers.stop()
+    # The card contract (cards/): every card the running dialogue core sent in this test session, to the dialogue,
+    # bridge and web tests alike, must validate against the published JSON Schema.
+    sent = cards_in_tracker(servers.tracker_db)
+    breaches = contract_breaches(sent)
+    assert not breaches, f"{len(breaches)} of {len(sent)} cards sent break the card contract: {breaches[:5]}"
 
 
 @pytest.fixture
