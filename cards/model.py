@@ -51,7 +51,6 @@ class Fee(_KbObject):
     amount: float
     currency: str = "CNY"
     notes: str | None = None
-    free: bool | None = None
 
 
 class Online(_KbObject):
