@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kb import load_knowledge_base
-from tests.harness import Conversation, DialogueServers, cards_in_tracker, contract_breaches
+from tests.cards.contract import cards_in_tracker, contract_breaches
+from tests.harness import Conversation, DialogueServers
 
 # A Monday morning in term time: the hall is open, and 25 December (closed)
 # is within the appointment window, so date rules are testable every day.

@@ -196,29 +196,5 @@ def cards(messages: list[dict]) -> list[dict]:
     return [m["custom"]["data"] for m in messages if isinstance(m.get("custom"), dict) and "data" in m["custom"]]
 
 
-def contract_breaches(sent: list[dict]) -> list[str]:
-    """What is wrong with cards against the card contract's JSON Schema (avatar_bridge/schemas/card.json)."""
-    from avatar_bridge.protocol import validator
-
-    return [f"{card.get('topic')!r}: {error.message}" for card in sent for error in validator("card").iter_errors(card)]
-
-
-def cards_in_tracker(tracker_db: Path) -> list[dict]:
-    """Every card the dialogue core sent in the conversations stored in its tracker database."""
-    import json
-    import sqlite3
-
-    if not tracker_db.exists():
-        return []
-    with sqlite3.connect(tracker_db) as db:
-        rows = db.execute("SELECT data FROM events WHERE type_name = 'bot'").fetchall()
-    found = []
-    for (data,) in rows:
-        custom = (json.loads(data).get("data") or {}).get("custom")
-        if isinstance(custom, dict) and isinstance(custom.get("data"), dict):
-            found.append(custom["data"])
-    return found
-
-
 def buttons(messages: list[dict]) -> list[dict]:
     return [b for m in messages for b in m.get("buttons") or []]

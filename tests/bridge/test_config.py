@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -18,7 +19,8 @@ from fastapi.testclient import TestClient
 
 from avatar_bridge.config import BridgeConfig, ConfigError, KioskFileError, rasa_url_from_env
 from avatar_bridge.web_routes import mount_web
-from tests.harness import ROOT
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

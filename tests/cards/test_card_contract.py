@@ -12,7 +12,7 @@ import pytest
 import cards
 from actions.replies import TOPICS, choose_service_reply, service_reply, which_service_reply
 from cards.__main__ import SCHEMA_FILE, rendered
-from tests.harness import contract_breaches
+from tests.cards.contract import contract_breaches
 
 
 def test_the_published_schema_is_generated_from_the_models():
@@ -59,9 +59,7 @@ def test_build_refuses_a_topic_of_another_kind():
 def test_the_goodbye_response_carries_the_farewell_card():
     import yaml
 
-    from tests.harness import ROOT
-
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    domain = yaml.safe_load((SCHEMA_FILE.parents[2] / "domain.yml").read_text())
     (goodbye,) = domain["responses"]["utter_goodbye"]
     assert contract_breaches([goodbye["custom"]["data"]]) == []
     assert goodbye["custom"]["data"]["kind"] == "farewell"
