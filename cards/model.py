@@ -434,8 +434,8 @@ def parse(data: Any) -> _Card:
 
 
 def dump(card: _Card) -> dict[str, Any]:
-    """The JSON form a card travels in (no null fields, so clients see only what is set)."""
-    return card.model_dump(mode="json", exclude_none=True)
+    """The JSON form a card travels in: exactly the keys its builder set (no defaults added)."""
+    return card.model_dump(mode="json", exclude_unset=True)
 
 
 def build(kind: str, topic: str, fields: dict[str, Any], **top: Any) -> dict[str, Any]:
