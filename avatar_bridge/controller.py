@@ -1,6 +1,6 @@
 """Session controller: the first processor after the transport input. Acts on the client's control messages.
 
-hello/token (and this kiosk's profile from the kiosk file), run-time `settings`
+hello (and this kiosk's profile from the kiosk file; the serializer checked its token), run-time `settings`
 (input mode, elderly mode, language), ping, text and button turns, push-to-talk
 start, interrupt (barge-in), playback acknowledgements, reset, inactivity
 reset, rate limits, and reporting of protocol errors found by the serializer.
@@ -69,7 +69,6 @@ AVATAR_FRAMES = (
 
 @dataclass
 class SessionSettings:
-    token: str | None = None
     inactivity_s: float = 60.0
     max_messages_per_s: int = 20
     out_sample_rate: int = 22050
