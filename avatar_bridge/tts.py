@@ -28,6 +28,8 @@ from pipecat.frames.frames import (
     OutputTransportMessageFrame,
     OutputTransportMessageUrgentFrame,
     TTSAudioRawFrame,
+    TTSStartedFrame,
+    TTSStoppedFrame,
     TTSUpdateSettingsFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
@@ -168,6 +170,7 @@ class SpeechSynthesizer(FrameProcessor):
             self._stream = stream = stream_speech(self.engine, reply.text, rate=rate, language=self.state.language)
             async for chunk in stream:
                 if seq == 0:
+                    await self.push_frame(TTSStartedFrame(context_id=uid))
                     stages["tts_first_ms"] = chunk.synthesis_ms
                     stages["first_speech_ms"] = round((time.perf_counter() - reply.turn_started) * 1000)
                     await self.push_frame(OutputTransportMessageUrgentFrame(message=protocol.state("speaking")))
@@ -189,6 +192,9 @@ class SpeechSynthesizer(FrameProcessor):
         self._last = (uid, stages)
         stages["total_ms"] = round((time.perf_counter() - reply.turn_started) * 1000)
         if seq:
+            # Queued behind the last audio: the output transport sends BotStoppedSpeakingFrame as soon as that
+            # audio is out (not 0.35 s of silence later), so the controller knows the avatar has finished.
+            await self.push_frame(TTSStoppedFrame(context_id=uid))
             await self._msg({"type": "speech_end", "utterance_id": uid, "interrupted": False})
         await self._msg({"type": "metrics", "utterance_id": uid, "stages": stages})
         await self._msg(protocol.state("idle"))
