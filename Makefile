@@ -45,4 +45,4 @@ bench-web: train ## kiosk page benchmark in headless Chromium -> benchmarks/resu
 	@nice -n 10 $(APP_PY) -m benchmarks.bench_web
 
 clean: ## remove environments, trained models and local state (var/)
-	rm -rf .venv models/dialogue models/asr models/tts var .rasa
+	rm -rf .venv models/dialogue models/asr models/tts models/encoder var .rasa

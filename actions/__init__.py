@@ -4,6 +4,7 @@ Actions turn knowledge-base facts into short, speakable replies plus a
 machine-readable card; they never import the voice engines or the bridge.
 """
 
+import sys
 import warnings
 
 from actions.knowledge import knowledge_base
@@ -16,3 +17,11 @@ warnings.filterwarnings("once", message=r".*compatible with this version of rasa
 # Validate the knowledge base when the action server starts: a broken service
 # file stops start-up with the file and field named, not a confused reply later.
 knowledge_base()
+
+# In the action server, start building the semantic retriever now (cached passage embeddings, see
+# actions/retriever.py) so the first citizen does not wait for the encoder to load. Other importers
+# (benchmarks, tests of one module) build it when they first need it.
+if "rasa_sdk.endpoint" in sys.modules:
+    from actions.retriever import warm_in_background
+
+    warm_in_background(knowledge_base())

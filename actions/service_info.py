@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import AllSlotsReset, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import kiosk_id, send
 from actions.knowledge import knowledge_base
-from actions.replies import choose_service_reply, service_reply, which_service_reply
+from actions.replies import Reply, choose_service_reply, service_reply, which_service_reply
+from actions.resolution import Resolution, Resolver
+from actions.retriever import retriever_for
 from kb import KnowledgeBase
+
+log = logging.getLogger(__name__)
 
 INTENT_TOPIC = {
     "ask_service": "summary",
@@ -26,59 +31,64 @@ INTENT_TOPIC = {
 }
 
 
-# Ranker acceptance: the best match must be clearly ahead of the next one.
-# Calibrated on the training examples (data/nlu/nlu.yml), not on the test split.
-RANK_ACCEPT = {"ask_service": (0.2, 1.4)}
-RANK_ACCEPT_FOLLOW_UP = (0.3, 2.0)
+# Intents that only make sense against what was said before; they re-answer the topic last shown.
+REPAIR_INTENTS = {"correct_service", "choose_option"}
+
+
+def resolver(kb: KnowledgeBase) -> Resolver:
+    """One resolver per knowledge base, with the semantic retriever when the encoder is available."""
+    cached = _RESOLVERS.get(id(kb))
+    if cached is None:
+        cached = _RESOLVERS[id(kb)] = Resolver(kb, retriever_for(kb))
+    return cached
+
+
+_RESOLVERS: dict[int, Resolver] = {}
+
+
+def _list_slot(tracker: Tracker, name: str) -> list[str]:
+    value = tracker.get_slot(name)
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def resolve_turn(kb: KnowledgeBase, tracker: Tracker) -> Resolution:
+    """Resolve the latest message against the knowledge base and the conversation so far."""
+    message = tracker.latest_message
+    intent = (message.get("intent") or {}).get("name") or "ask_service"
+    values: list[str] = []
+    named: list[str] = []
+    for entity in message.get("entities") or []:
+        if entity.get("entity") != "service":
+            continue
+        value = kb.resolve(str(entity.get("value") or ""), fuzzy=False)
+        if value:
+            values.append(value)
+        by_words = kb.resolve(str(entity.get("text") or "")) if entity.get("text") else None
+        if by_words:
+            named.append(by_words)
+    resolution = resolver(kb).resolve(
+        message.get("text") or "",
+        intent=intent,
+        entity_services=values,
+        current=tracker.get_slot("service"),
+        offered=_list_slot(tracker, "service_choices"),
+        previous_candidates=_list_slot(tracker, "service_candidates"),
+        named=named,
+    )
+    log.info(
+        "service resolution: intent=%s -> %s choices=%s (%s)",
+        intent,
+        resolution.service_id,
+        resolution.choices,
+        resolution.how,
+    )
+    return resolution
 
 
 def resolve_service(kb: KnowledgeBase, tracker: Tracker) -> tuple[str | None, list[str]]:
-    """The service a message is about, or the candidates to choose from.
-
-    Order matters: an explicit mention beats context; context beats guessing for
-    follow-ups ("and how long does that take?"); for a new request, a vague
-    keyword that fits several services ("I want to transfer something") gives
-    a choice, and otherwise the knowledge-base ranker may recognise an indirect
-    phrasing ("my identification card got stolen").
-    """
-    message = tracker.latest_message
-    intent = (message.get("intent") or {}).get("name") or "ask_service"
-    for entity in message.get("entities") or []:
-        if entity.get("entity") == "service":
-            found = kb.resolve(str(entity.get("value") or "")) or kb.resolve(str(entity.get("text") or ""))
-            if found:
-                return found, []
-    text = message.get("text") or ""
-    if text.startswith("/"):  # a button payload carries its entities; nothing else to read
-        text = ""
-    mentioned = kb.find_in_text(text) if text else []
-    if mentioned:
-        return mentioned[0], []
-    current = tracker.get_slot("service")
-    current = current if current in kb.services else None
-    if current and intent != "ask_service":
-        return current, []
-    if not text:
-        return current, []
-    candidates = kb.candidates_for_keywords(text)
-    ranked = kb.rank(text, top=len(kb.services))
-    order = {sid: i for i, (sid, _) in enumerate(ranked)}
-    threshold, ratio = RANK_ACCEPT.get(intent, RANK_ACCEPT_FOLLOW_UP)
-    if len(candidates) > 1:
-        candidates.sort(key=lambda sid: order[sid])
-        if current in candidates:
-            return current, []
-        scores = dict(ranked)
-        best, runner_up = scores[candidates[0]], scores[candidates[1]]
-        if best >= threshold and best >= ratio * max(runner_up, 1e-9):
-            return candidates[0], []
-        return None, candidates[:4]
-    if len(candidates) == 1:
-        return candidates[0], []
-    (top, s1), (_, s2) = ranked[0], ranked[1]
-    if s1 >= threshold and s1 >= ratio * max(s2, 1e-9):
-        return top, []
-    return current, []
+    """The service a message is about, or the candidates to choose from (used by the forms too)."""
+    resolution = resolve_turn(kb, tracker)
+    return resolution.service_id, resolution.choices
 
 
 class ActionServiceInfo(Action):
@@ -90,16 +100,74 @@ class ActionServiceInfo(Action):
     ) -> list[dict[str, Any]]:
         kb = knowledge_base()
         intent = (tracker.latest_message.get("intent") or {}).get("name") or "ask_service"
-        topic = INTENT_TOPIC.get(intent, "summary")
-        service_id, candidates = resolve_service(kb, tracker)
-        if service_id is None:
-            if candidates:
-                send(
-                    dispatcher,
-                    choose_service_reply(kb, candidates, intent if intent in INTENT_TOPIC else "ask_service"),
-                )
-            else:
-                send(dispatcher, which_service_reply(kb, intent if intent in INTENT_TOPIC else "ask_service"))
-            return []
-        send(dispatcher, service_reply(kb, kb.services[service_id], topic, kiosk_id(tracker)))
-        return [SlotSet("service", service_id)]
+        if intent in REPAIR_INTENTS or intent not in INTENT_TOPIC:
+            # A correction or a pick from a choice re-answers what was asked before.
+            topic = tracker.get_slot("topic") or "summary"
+        else:
+            topic = INTENT_TOPIC[intent]
+        ask_intent = next((i for i, t in INTENT_TOPIC.items() if t == topic), "ask_service")
+        resolution = resolve_turn(kb, tracker)
+        if resolution.service_id is None:
+            if resolution.choices:
+                send(dispatcher, choose_service_reply(kb, resolution.choices, ask_intent))
+                return [
+                    SlotSet("service_choices", resolution.choices),
+                    SlotSet("service_candidates", resolution.candidates),
+                    SlotSet("topic", topic),
+                ]
+            send(dispatcher, which_service_reply(kb, ask_intent))
+            return [SlotSet("service_choices", None), SlotSet("topic", topic)]
+        send(dispatcher, service_reply(kb, kb.services[resolution.service_id], topic, kiosk_id(tracker)))
+        candidates = resolution.candidates or [resolution.service_id]
+        if resolution.service_id not in candidates:
+            candidates = [resolution.service_id, *candidates]
+        return [
+            SlotSet("service", resolution.service_id),
+            SlotSet("service_choices", None),
+            SlotSet("service_candidates", candidates[:4]),
+            SlotSet("topic", topic),
+        ]
+
+
+class ActionInformOutsideForm(Action):
+    """A bare answer outside a form: a pick from the choice just offered ("the second"), or nothing to fill."""
+
+    def name(self) -> str:
+        return "action_inform_outside_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        offered = _list_slot(tracker, "service_choices")
+        if offered:
+            kb = knowledge_base()
+            picked = resolver(kb).pick_from(tracker.latest_message.get("text") or "", offered)
+            if picked:
+                topic = tracker.get_slot("topic") or "summary"
+                send(dispatcher, service_reply(kb, kb.services[picked], topic, kiosk_id(tracker)))
+                return [
+                    SlotSet("service", picked),
+                    SlotSet("service_choices", None),
+                    SlotSet("service_candidates", offered),
+                ]
+        dispatcher.utter_message(response="utter_inform_without_context")
+        return []
+
+
+class ActionStartOver(Action):
+    """Start over: forget the service, the offered choices and any half-filled form."""
+
+    def name(self) -> str:
+        return "action_start_over"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        send(
+            dispatcher,
+            Reply(
+                "All right, let's start again. What can I help you with?",
+                {"kind": "greeting", "topic": "start_over", "fields": {}},
+            ),
+        )
+        return [AllSlotsReset()]

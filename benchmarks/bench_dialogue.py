@@ -1,10 +1,15 @@
-"""Dialogue benchmark: understanding quality, REST turn latency, start-up, memory, training time.
+"""Dialogue benchmark: understanding as citizens get it, REST turn latency, start-up, memory, training time.
 
-Not a test: it measures and writes benchmarks/results/dialogue.json plus the
-dialogue table in docs/benchmarks.md. Targets (2-core CPU): accuracy >= 0.95,
-sequential turn p50 <= 50 ms and p95 <= 120 ms, training <= 5 minutes.
+Not a test: it measures and writes benchmarks/results/dialogue.json plus the dialogue table in
+docs/benchmarks.md. Understanding is scored by `scoring` (the same scorer as the tests and the trainer):
+a fallback, a question back or a choice is not a right answer, and a wrong service named without asking
+is counted as confidently wrong. Spoken end-to-end figures come from `benchmarks/bench_spoken.py`
+(`--spoken` runs it first; otherwise its last results/spoken.json is merged when present).
+Targets (2-core CPU): strict intent and service accuracy >= 0.95, multi-turn turn accuracy >= 0.95,
+confidently wrong <= 1 %, spoken service accuracy >= 0.90 per unseen voice, sequential turn
+p50 <= 60 ms and p95 <= 150 ms, training <= 6 minutes.
 
-    python -m benchmarks.bench_dialogue [--turns 200] [--concurrency 8] [--retrain]
+    python -m benchmarks.bench_dialogue [--turns 200] [--concurrency 8] [--retrain] [--spoken]
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import os
 import platform
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -23,10 +29,13 @@ from pathlib import Path
 import httpx
 
 from benchmarks.docs_section import write_section
-from tests.dialogue.nlu_eval import evaluate, load_examples
+from scoring import load_citizen_split, load_rasa_split
+from scoring.run import evaluate_dialogues, evaluate_intents, evaluate_services
 from tests.harness import MODEL_DIR, ROOT, DialogueServers, current_model
 
 RESULTS = ROOT / "benchmarks" / "results" / "dialogue.json"
+SPOKEN = ROOT / "benchmarks" / "results" / "spoken.json"
+KIOSK = {"kiosk_id": "entrance"}
 DOC = ROOT / "docs" / "benchmarks.md"
 SCRIPT = [
     "hello", "my wife just had a baby, what do I need to do?", "what do I need to bring?", "where do I go?",
@@ -74,6 +83,47 @@ def turns(url: str, sender: str, n: int, out: list[float]) -> None:
             out.append((time.perf_counter() - start) * 1000)
 
 
+def understanding(servers: DialogueServers) -> dict:
+    """Both held-out splits, scored as the citizen gets them."""
+    questions, dialogues = load_citizen_split()
+    rasa_questions = load_rasa_split()
+    say = lambda m: print("  " + m, flush=True)  # noqa: E731
+    print(f"intents: {len(questions) + len(rasa_questions)} held-out questions ...", flush=True)
+    intents = evaluate_intents(servers.rasa_url, servers.token, questions + rasa_questions, say)
+    citizen_only = evaluate_intents(servers.rasa_url, servers.token, questions)
+    print(f"services: {sum(1 for q in questions if q.service)} service questions over REST ...", flush=True)
+    services = evaluate_services(servers.rasa_url, servers.token, questions, KIOSK, say)
+    print(f"conversations: {len(dialogues)} multi-turn conversations ...", flush=True)
+    convs = evaluate_dialogues(servers.rasa_url, servers.token, dialogues, KIOSK)
+    return {
+        "nlu": {
+            "examples": intents.total,
+            "intent_accuracy": round(intents.accuracy, 4),
+            "macro_f1": round(intents.macro_f1(), 4),
+            "fallbacks": intents.fallbacks,
+            "citizen_split_intent_accuracy": round(citizen_only.accuracy, 4),
+            "citizen_split_macro_f1": round(citizen_only.macro_f1(), 4),
+            "per_intent": intents.per_intent_table(),
+            "errors": intents.errors,
+        },
+        "services": {**services.summary(), "misses": services.misses},
+        "conversations": {
+            "conversations": len(dialogues),
+            "turns": convs.turns,
+            "turn_accuracy": round(convs.accuracy, 4),
+            "failures": convs.failures,
+        },  # fmt: skip
+    }
+
+
+def spoken(run: bool) -> dict | None:
+    if run:
+        subprocess.run([sys.executable, "benchmarks/bench_spoken.py"], cwd=ROOT, check=True)
+    if not SPOKEN.exists():
+        return None
+    return json.loads(SPOKEN.read_text())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="make bench-dialogue", description=__doc__.split("\n")[0])
     parser.add_argument("--turns", type=int, default=200)
@@ -83,6 +133,7 @@ def main() -> int:
         action="store_true",
         help="time a from-scratch training run again (done anyway when none is recorded)",
     )
+    parser.add_argument("--spoken", action="store_true", help="run the spoken end-to-end benchmark first")
     args = parser.parse_args()
 
     results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()}}
@@ -105,10 +156,7 @@ def main() -> int:
             results["rasa_rss_mb"] = round(rss_mb(servers.rasa_proc.pid))
             results["actions_rss_mb"] = round(rss_mb(servers.actions_proc.pid))
 
-            print("evaluating the test split ...", flush=True)
-            report = evaluate(servers.rasa_url, servers.token, load_examples())
-            results["nlu"] = {"examples": report.total, "intent_accuracy": round(report.accuracy, 4),
-                              "macro_f1": round(report.macro_f1(), 4), "errors": report.errors}  # fmt: skip
+            results.update(understanding(servers))
 
             turns(servers.rasa_url, "warmup", 10, [])
             print(f"{args.turns} sequential turns ...", flush=True)
@@ -139,43 +187,83 @@ def main() -> int:
         finally:
             servers.stop()
 
+    results["spoken"] = spoken(args.spoken)
     targets = {
         "intent_accuracy >= 0.95": results["nlu"]["intent_accuracy"] >= 0.95,
-        "sequential p50 <= 50 ms": results["sequential"]["p50_ms"] <= 50,
-        "sequential p95 <= 120 ms": results["sequential"]["p95_ms"] <= 120,
-        "training <= 300 s": results["training_s"] is not None and results["training_s"] <= 300,
+        "service_accuracy >= 0.95": results["services"]["service_accuracy"] >= 0.95,
+        "multi-turn turn accuracy >= 0.95": results["conversations"]["turn_accuracy"] >= 0.95,
+        "confidently wrong <= 1 %": results["services"]["confidently_wrong_rate"] <= 0.01,
+        "sequential p50 <= 60 ms": results["sequential"]["p50_ms"] <= 60,
+        "sequential p95 <= 150 ms": results["sequential"]["p95_ms"] <= 150,
+        "training <= 360 s": results["training_s"] is not None and results["training_s"] <= 360,
     }
+    for voice, v in ((results["spoken"] or {}).get("voices") or {}).items():
+        targets[f"spoken service accuracy >= 0.90 ({voice})"] = v.get("accuracy", 0) >= 0.90
     results["targets_met"] = targets
     results["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     write_doc(results)
-    print(json.dumps({k: v for k, v in results.items() if k != "nlu"}, indent=2))
-    print(f"intent accuracy {results['nlu']['intent_accuracy']}, macro F1 {results['nlu']['macro_f1']}")
+    brief = {k: v for k, v in results.items() if k not in ("nlu", "services", "conversations", "spoken")}
+    print(json.dumps(brief, indent=2))
+    print(f"intent accuracy {results['nlu']['intent_accuracy']}, macro F1 {results['nlu']['macro_f1']}; "
+          f"service accuracy {results['services']['service_accuracy']}, confidently wrong "
+          f"{results['services']['confidently_wrong_rate']}, choice {results['services']['choice_rate']}; "
+          f"multi-turn {results['conversations']['turn_accuracy']}")  # fmt: skip
     print(f"wrote {RESULTS.relative_to(ROOT)} and docs/benchmarks.md")
     return 0
 
 
 def write_doc(r: dict) -> None:
+    s, c = r["services"], r["conversations"]
     rows = [
-        (f"Intent accuracy (test split, {r['nlu']['examples']} unseen phrasings)", r["nlu"]["intent_accuracy"],
-         "≥ 0.95"),
+        (
+            f"Strict intent accuracy (both held-out splits, {r['nlu']['examples']} phrasings; fallback = miss)",
+            r["nlu"]["intent_accuracy"],
+            "≥ 0.95",
+        ),
         ("Intent macro F1", r["nlu"]["macro_f1"], ""),
-        ("REST turn p50, sequential", f"{r['sequential']['p50_ms']} ms", "≤ 50 ms"),
-        ("REST turn p95, sequential", f"{r['sequential']['p95_ms']} ms", "≤ 120 ms"),
+        (
+            f"Service accuracy ({s['questions']} citizen service questions, answered right first time)",
+            s["service_accuracy"],
+            "≥ 0.95",
+        ),
+        ("Confidently wrong (another service named without asking)", s["confidently_wrong_rate"], "≤ 0.01"),
+        ("Choice offered (right service among the options)", s["choice_rate"], ""),
+        (
+            f"Multi-turn turn accuracy ({c['conversations']} conversations, {c['turns']} turns)",
+            c["turn_accuracy"],
+            "≥ 0.95",
+        ),
+    ]
+    for voice, v in ((r.get("spoken") or {}).get("voices") or {}).items():
+        rows.append(
+            (
+                f"Spoken end to end through the bridge, voice {voice} ({v.get('n')} questions)",
+                v.get("accuracy"),
+                "≥ 0.90",
+            )
+        )
+    rows += [
+        ("REST turn p50, sequential", f"{r['sequential']['p50_ms']} ms", "≤ 60 ms"),
+        ("REST turn p95, sequential", f"{r['sequential']['p95_ms']} ms", "≤ 150 ms"),
         (f"REST turn p50, {r['concurrent']['conversations']} concurrent", f"{r['concurrent']['p50_ms']} ms", ""),
         (f"REST turn p95, {r['concurrent']['conversations']} concurrent", f"{r['concurrent']['p95_ms']} ms", ""),
         ("Throughput, concurrent", f"{r['concurrent']['turns_per_s']} turns/s", ""),
-        ("Training time", f"{r['training_s']} s", "≤ 300 s"),
+        ("Training time", f"{r['training_s']} s", "≤ 360 s"),
         ("Rasa start-up (ready on /status)", f"{r['rasa_startup_s']} s", ""),
         ("Rasa memory (RSS) after load / after benchmark", f"{r['rasa_rss_mb']} / {r['rasa_rss_after_mb']} MB", ""),
         ("Action server memory (RSS)", f"{r['actions_rss_mb']} MB", ""),
     ]  # fmt: skip
     table = "| Measure | Result | Target |\n|---|---|---|\n" + "\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows)
+    styles = "| Question style | n | Service accuracy |\n|---|---|---|\n" + "\n".join(
+        f"| {k} | {v['n']} | {v['accuracy']} |" for k, v in s["per_style"].items()
+    )
     section = (
         "<!-- dialogue:begin -->\n## Dialogue core (`make bench-dialogue`)\n\n"
         f"Measured {r['measured_at']} on this {r['machine']['cpus']}-core machine; raw numbers in "
-        "`benchmarks/results/dialogue.json`.\n\n" + table + "\n\n"
+        "`benchmarks/results/dialogue.json` (with every miss and failed turn).\n\n" + table + "\n\n"
+        "Service accuracy by question style (citizen split):\n\n" + styles + "\n\n"
         "Turns are REST webhook round trips including the action server, in scripted 13-turn visits (a new "
         "conversation after each, as at a kiosk). Concurrent turns queue on Rasa's single Sanic worker and the "
         "two CPU cores; more throughput needs more workers or instances, which needs the Redis lock store "

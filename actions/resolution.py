@@ -1,0 +1,310 @@
+"""Decide which service a turn is about: answer, offer a choice, or ask.
+
+Evidence, strongest first:
+1. an explicit name or alias of a service in the words (or a button payload);
+2. an answer to a choice the guide just offered ("the second", "the housing
+   one", "withdrawal"), resolved against those choices only, so a question
+   about transfers stays about transfers;
+3. the conversation's current service, for follow-ups ("and can I do it
+   online?") that bring no evidence of another service;
+4. the combined score of the semantic retriever (citizen's words against the
+   knowledge base's names, aliases, summaries, eligibility and situations) and
+   the knowledge base's TF-IDF ranker.
+
+Decision rule on the combined score (calibrated by leave-one-out over the
+knowledge base's `situations` and on the service-annotated training examples
+of data/nlu, never on a test split; see docs/knowledge-base.md):
+- answer when the best service reaches ANSWER_MIN and leads the runner-up by
+  ANSWER_MARGIN;
+- offer a choice of the two or three services within CHOICE_MARGIN of the best
+  when the best reaches CHOICE_MIN;
+- otherwise ask which service (or keep the current one for a follow-up).
+Two services a citizen could confuse are never answered silently unless one
+is clearly ahead: that is exactly what the margin is for.
+
+This module is pure (no rasa_sdk), so it can be tested and benchmarked alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kb import KnowledgeBase
+
+# Combined score = z-score of the semantic similarity across services
+# + TFIDF_WEIGHT * TF-IDF cosine + ENTITY_BONUS if the NLU tagged the service.
+TFIDF_WEIGHT = 2.0
+ENTITY_BONUS = 1.0
+ANSWER_MIN = 3.0
+ANSWER_MARGIN = 0.75
+CHOICE_MIN = 2.0
+CHOICE_MARGIN = 1.5
+MAX_CHOICES = 3
+# Up to this many words, an ask_service/inform turn after a choice is read as an answer to it.
+SHORT_ANSWER_WORDS = 4
+# Semantic per-service score: mean of the service's best SEM_TOP passages.
+SEM_TOP = 3
+
+FOLLOW_UP_INTENTS = {
+    "ask_materials",
+    "ask_steps",
+    "ask_processing_time",
+    "ask_fee",
+    "ask_online",
+    "ask_eligibility",
+    "ask_cross_province",
+    "find_window",
+    "queue_ticket",
+    "book_appointment",
+}
+
+ORDINALS = {
+    "first": 0,
+    "1st": 0,
+    "one": 0,
+    "top": 0,
+    "second": 1,
+    "2nd": 1,
+    "two": 1,
+    "middle": 1,
+    "third": 2,
+    "3rd": 2,
+    "three": 2,
+    "last": -1,
+    "bottom": -1,
+}
+_FILLER = set(
+    "a an the i i'm im me my we our you your to of for in on at and or is are be do does did can could would "
+    "how what where when which who it it's its this that there here with about need want get got have has had just "
+    "please tell know some something thing things any should will from up out no not yes sorry oh um uh well "
+    "actually meant mean one ones option choice instead rather other another said say wanted thanks ok okay "
+    "number".split()
+)
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9\u4e00-\u9fff]+", text.lower())
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "als", "al", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+@dataclass
+class Resolution:
+    service_id: str | None
+    choices: list[str] = field(default_factory=list)
+    candidates: list[str] = field(default_factory=list)  # ranked, for "not that, the other one"
+    how: str = "none"
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+class Resolver:
+    """Service resolution for one knowledge base; the retriever is optional (lexical only without it)."""
+
+    def __init__(self, kb: KnowledgeBase, retriever: object | None = None) -> None:
+        self.kb = kb
+        self.retriever = retriever
+        self._vocab = {sid: self._service_words(sid) for sid in kb.services}
+
+    def _service_words(self, service_id: str) -> set[str]:
+        s = self.kb.services[service_id]
+        texts = [s.name, *s.aliases, *s.keywords, s.id.replace("_", " ")]
+        return {_stem(w) for t in texts for w in words(t) if w not in _FILLER}
+
+    # --- evidence -------------------------------------------------------------------------
+
+    def combined(self, text: str, entity_services: set[str] | None = None) -> dict[str, float]:
+        """Combined semantic + lexical score per service (z-scored, comparable across questions)."""
+        sids = list(self.kb.services)
+        tfidf = dict(self.kb.rank(text, top=len(sids)))
+        if self.retriever is not None:
+            sims = self.retriever.passage_scores(self.retriever.embed(text))
+            sem = np.array(
+                [
+                    np.sort(sims[self.retriever._service_index == j])[::-1][:SEM_TOP].mean()
+                    for j in range(len(self.retriever.service_ids))
+                ]
+            )
+            z = (sem - sem.mean()) / max(float(sem.std()), 1e-6)
+            sem_by = dict(zip(self.retriever.service_ids, z.tolist(), strict=True))
+        else:  # lexical only: scale TF-IDF so the same thresholds stay meaningful
+            vals = np.array([tfidf[s] for s in sids])
+            z = (vals - vals.mean()) / max(float(vals.std()), 1e-6)
+            sem_by = dict(zip(sids, z.tolist(), strict=True))
+        entity_services = entity_services or set()
+        return {
+            s: sem_by.get(s, 0.0) + TFIDF_WEIGHT * tfidf.get(s, 0.0) + (ENTITY_BONUS if s in entity_services else 0.0)
+            for s in sids
+        }
+
+    def pick_from(self, text: str, options: list[str]) -> str | None:
+        """Which of the offered options a short answer means ("the second", "the housing one")."""
+        if not options:
+            return None
+        ws = words(text)
+        for w in ws:
+            if w in ORDINALS:
+                i = ORDINALS[w]
+                if w in {"one", "two", "three"} and not ({"number", "option"} & set(ws)) and len(ws) > 2:
+                    continue  # "the housing one" is not the first option
+                if -len(options) <= i < len(options):
+                    return options[i]
+        content = {_stem(w) for w in ws if w not in _FILLER and w not in ORDINALS}
+        if not content:
+            return None
+        overlap = {sid: len(content & self._vocab[sid]) for sid in options}
+        best = max(overlap.values())
+        winners = [sid for sid, n in overlap.items() if n == best]
+        if best > 0 and len(winners) == 1:
+            return winners[0]
+        return None
+
+    # --- the decision ---------------------------------------------------------------------
+
+    def resolve(
+        self,
+        text: str,
+        intent: str = "ask_service",
+        entity_services: list[str] | None = None,
+        current: str | None = None,
+        offered: list[str] | None = None,
+        previous_candidates: list[str] | None = None,
+        named: list[str] | None = None,
+    ) -> Resolution:
+        kb = self.kb
+        current = current if current in kb.services else None
+        offered = [s for s in offered or [] if s in kb.services]
+        previous_candidates = [s for s in previous_candidates or [] if s in kb.services]
+        entity_services = [s for s in entity_services or [] if s in kb.services]
+        is_payload = text.startswith("/")
+        if is_payload:
+            text = ""
+            if entity_services:
+                return Resolution(entity_services[0], how="payload")
+        mentioned = kb.find_in_text(text) if text else []
+        if len(mentioned) == 1:
+            return Resolution(mentioned[0], candidates=mentioned, how="explicit")
+        if len(mentioned) > 1:
+            # "not the pension transfer, the pension check": the correction names both;
+            # the one said last is meant. Otherwise let the scores pick among the named ones.
+            if intent == "correct_service":
+                last = max(mentioned, key=lambda s: self._last_position(text, s))
+                return Resolution(last, candidates=mentioned, how="explicit")
+            return self._decide(text, intent, set(entity_services), current, restrict=mentioned, how="explicit")
+
+        # Answers to a choice just offered, and corrections: resolved against what was on the table.
+        # A short answer ("pension", "the housing one") picks from the choice; a whole new question
+        # that happens to share a word with an option ("my retired mum's pension check") does not.
+        short = len(words(text)) <= SHORT_ANSWER_WORDS
+        if intent in {"choose_option", "correct_service"} or (intent in {"inform", "ask_service"} and short):
+            pool = offered or []
+            if intent == "correct_service" and not pool:
+                pool = [s for s in previous_candidates if s != current]
+            picked = self.pick_from(text, pool)
+            if picked:
+                return Resolution(picked, candidates=pool, how="offered")
+            if intent == "correct_service" and current:
+                # "sorry, I meant the transfer" after the withdrawal: the sibling services of the current one.
+                family = [s for s in kb.services if s != current and len(self._vocab[s] & self._vocab[current]) >= 2]
+                picked = self.pick_from(text, family)
+                if picked:
+                    return Resolution(picked, candidates=[picked, current], how="correction")
+            if intent == "correct_service":
+                others = [s for s in (offered or previous_candidates) if s != current]
+                if re.search(r"\b(other|another|different|wrong)\b", text.lower()):
+                    if len(others) == 1:
+                        return Resolution(others[0], candidates=others, how="other")
+                    if others:
+                        return Resolution(None, choices=others[:MAX_CHOICES], candidates=others, how="other")
+                    return Resolution(None, how="ask")
+            if intent == "choose_option" and pool:
+                return Resolution(None, choices=pool[:MAX_CHOICES], candidates=pool, how="unclear_choice")
+
+        named = [s for s in named or [] if s in kb.services]
+        if named and not (intent == "correct_service" and named[0] == current):
+            # The NLU tagged words that themselves name a service (possibly misspelled). A tag whose
+            # words do not name one ("baby" learned for newborns) only counts as evidence below.
+            return Resolution(named[0], candidates=named, how="entity")
+        if current and intent in FOLLOW_UP_INTENTS and not kb.candidates_for_keywords(text):
+            return Resolution(current, candidates=[current], how="context")
+        if not text:
+            return Resolution(current, candidates=[current] if current else [], how="context" if current else "none")
+        return self._decide(text, intent, set(entity_services), current)
+
+    def _shared_keywords(self, text: str) -> set[str]:
+        """Stems of the vague words in the text that more than one service lists as a keyword."""
+        candidates = self.kb.candidates_for_keywords(text)
+        if len(candidates) < 2:
+            return set()
+        present = {_stem(w) for w in words(text)}
+        counts: dict[str, int] = {}
+        for sid in candidates:
+            for kw in self.kb.services[sid].keywords:
+                for w in words(kw):
+                    if _stem(w) in present:
+                        counts[_stem(w)] = counts.get(_stem(w), 0) + 1
+        return {w for w, n in counts.items() if n > 1}
+
+    @staticmethod
+    def _last_position(text: str, service_id: str) -> int:
+        return text.lower().rfind(service_id.split("_")[0])
+
+    def _decide(
+        self,
+        text: str,
+        intent: str,
+        entity_services: set[str],
+        current: str | None,
+        restrict: list[str] | None = None,
+        how: str = "semantic",
+    ) -> Resolution:
+        if restrict is None:
+            shared = self._shared_keywords(text)
+            if shared and not [w for w in words(text) if w not in _FILLER and _stem(w) not in shared]:
+                # Only a vague word several services share ("I want to transfer something"):
+                # nothing else to go on, so the citizen chooses (and no embedding is needed).
+                choices = self.kb.candidates_for_keywords(text)[:MAX_CHOICES]
+                if current in choices and intent != "ask_service":
+                    return Resolution(current, candidates=choices, how="context")
+                return Resolution(None, choices=choices, candidates=choices, how="keywords")
+        scores = self.combined(text, entity_services)
+        pool = restrict or list(scores)
+        ranked = sorted(pool, key=lambda s: -scores[s])
+        best, runner = ranked[0], ranked[1] if len(ranked) > 1 else None
+        c1 = scores[best]
+        c2 = scores[runner] if runner else -1e9
+        close = [s for s in ranked[:MAX_CHOICES] if c1 - scores[s] <= CHOICE_MARGIN]
+        keyword_pool = [s for s in self.kb.candidates_for_keywords(text) if s in pool]
+        top = ranked[:MAX_CHOICES]
+        if restrict is None and len(keyword_pool) > 1:
+            # A vague word several services share ("transfer"): the citizen must choose unless
+            # the rest of the sentence makes one clearly ahead.
+            kw_ranked = sorted(keyword_pool, key=lambda s: -scores[s])
+            k1 = scores[kw_ranked[0]]
+            k2 = scores[kw_ranked[1]]
+            if k1 >= ANSWER_MIN and k1 - k2 >= ANSWER_MARGIN and kw_ranked[0] == best:
+                return Resolution(best, candidates=kw_ranked[:MAX_CHOICES], how=how, scores=scores)
+            if current in kw_ranked and intent != "ask_service":
+                return Resolution(current, candidates=kw_ranked[:MAX_CHOICES], how="context", scores=scores)
+            choices = kw_ranked[:MAX_CHOICES]
+            return Resolution(None, choices=choices, candidates=choices, how="keywords", scores=scores)
+        if current and intent in FOLLOW_UP_INTENTS:
+            # A follow-up switches service only on clear evidence against the current one.
+            if best != current and c1 >= ANSWER_MIN and c1 - scores[current] >= ANSWER_MARGIN:
+                return Resolution(best, candidates=top, how=how, scores=scores)
+            return Resolution(current, candidates=[current], how="context", scores=scores)
+        if c1 >= ANSWER_MIN and c1 - c2 >= ANSWER_MARGIN:
+            return Resolution(best, candidates=top, how=how, scores=scores)
+        if c1 >= CHOICE_MIN or restrict:
+            choices = close if len(close) > 1 else ranked[:2]
+            if current in choices and intent != "ask_service":
+                return Resolution(current, candidates=choices, how="context", scores=scores)
+            return Resolution(None, choices=choices, candidates=choices, how="choice", scores=scores)
+        return Resolution(None, candidates=top, how="ask", scores=scores)
