@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.context import send
 from actions.knowledge import knowledge_base
 from actions.replies import Reply
+from cards import build
 
 INTENT_MEANING = {
     "ask_service": "information about a service",
@@ -56,7 +57,7 @@ class ActionDefaultAskAffirmation(Action):
         )
         send(
             dispatcher,
-            Reply(text, {"kind": "fallback", "topic": "ask_affirmation", "fields": {"guesses": guesses}}, buttons),
+            Reply(text, build("fallback", "ask_affirmation", {"guesses": guesses}), buttons),
         )
         return []
 
@@ -67,7 +68,7 @@ class ActionDefaultAskRephrase(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         text = "Sorry, I didn't quite get that. Could you say it in other words?"
-        send(dispatcher, Reply(text, {"kind": "fallback", "topic": "ask_rephrase", "fields": {}}))
+        send(dispatcher, Reply(text, build("fallback", "ask_rephrase", {})))
         return []
 
 
@@ -85,7 +86,7 @@ class ActionDefaultFallback(Action):
             dispatcher,
             Reply(
                 text,
-                {"kind": "fallback", "topic": "give_up", "fields": {"hotline": kb.hall.hotline}},
+                build("fallback", "give_up", {"hotline": kb.hall.hotline}),
                 [{"title": "Talk to staff", "payload": "/human_handoff"}],
             ),
         )

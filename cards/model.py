@@ -286,6 +286,14 @@ class GreetCard(_Card):
     fields: GreetFields
 
 
+class StartOverCard(_Card):
+    """The citizen asked to start again: the guide forgot the service and any half-filled form."""
+
+    kind: Literal["greeting"] = "greeting"
+    topic: Literal["start_over"] = "start_over"
+    fields: EmptyFields = Field(default_factory=EmptyFields)
+
+
 class FarewellCard(_Card):
     """The conversation is over (utter_goodbye): once spoken, the bridge starts a fresh session."""
 
@@ -391,6 +399,7 @@ class UnavailableCard(_Card):
 CARD_CLASSES: tuple[type[_Card], ...] = (
     *SERVICE_CARDS.values(),
     GreetCard,
+    StartOverCard,
     FarewellCard,
     HoursCard,
     FacilitiesCard,
