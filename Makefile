@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 APP_PY := .venv/app/bin/python
 
-.PHONY: help setup train run test chat lint bench-dialogue bench-nlu-ablation bench-voice bench-trainer bench-bridge bench-web bench-biasing bench-spoken gesture-strip clean
+.PHONY: help setup train run test chat card-schema lint bench-dialogue bench-nlu-ablation bench-voice bench-trainer bench-bridge bench-web bench-biasing bench-spoken gesture-strip clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -22,6 +22,9 @@ test: train ## set up, train if needed, run the whole test suite
 
 chat: ## talk to the running guide in the terminal (start `make run` first)
 	@$(APP_PY) -m scripts.chat
+
+card-schema: setup ## regenerate avatar_bridge/schemas/card.json from the card contract (cards/)
+	@$(APP_PY) -m cards
 
 lint: setup ## ruff over all Python code
 	@$(APP_PY) -m ruff check . && $(APP_PY) -m ruff format --check .

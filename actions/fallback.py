@@ -13,6 +13,7 @@ from actions.context import kiosk_id, send
 from actions.knowledge import knowledge_base
 from actions.replies import Reply, service_reply
 from actions.service_info import INTENT_TOPIC
+from cards import build
 
 INTENT_MEANING = {
     "ask_service": "information about a service",
@@ -77,7 +78,7 @@ class ActionDefaultAskAffirmation(Action):
         )
         send(
             dispatcher,
-            Reply(text, {"kind": "fallback", "topic": "ask_affirmation", "fields": {"guesses": guesses}}, buttons),
+            Reply(text, build("fallback", "ask_affirmation", {"guesses": guesses}), buttons),
         )
         return []
 
@@ -122,7 +123,7 @@ class ActionDefaultAskRephrase(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         text = "Sorry, I didn't quite get that. Could you say it in other words?"
-        send(dispatcher, Reply(text, {"kind": "fallback", "topic": "ask_rephrase", "fields": {}}))
+        send(dispatcher, Reply(text, build("fallback", "ask_rephrase", {})))
         return []
 
 
@@ -140,7 +141,7 @@ class ActionDefaultFallback(Action):
             dispatcher,
             Reply(
                 text,
-                {"kind": "fallback", "topic": "give_up", "fields": {"hotline": kb.hall.hotline}},
+                build("fallback", "give_up", {"hotline": kb.hall.hotline}),
                 [{"title": "Talk to staff", "payload": "/human_handoff"}],
             ),
         )

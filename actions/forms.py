@@ -17,6 +17,7 @@ from actions.knowledge import knowledge_base
 from actions.replies import Reply, choose_service_reply, the, which_service_reply
 from actions.service_info import resolve_service
 from actions.store import store
+from cards import build
 
 STARTING_INTENTS = {"queue_ticket", "book_appointment"}
 
@@ -44,7 +45,7 @@ class _Ask:
     text = ""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        card = {"kind": "form", "topic": "appointment", "fields": {"asking": self.name().removeprefix("action_ask_")}}
+        card = build("form", "appointment", {"asking": self.name().removeprefix("action_ask_")})
         send(dispatcher, Reply(self.text, card))
         return []
 
@@ -198,12 +199,7 @@ class ActionIssueTicket(Action):
                 dispatcher,
                 Reply(
                     text,
-                    {
-                        "kind": "ticket",
-                        "topic": "queue_ticket",
-                        "service_id": service.id,
-                        "fields": {"issued": False, "reason": "closed"},
-                    },
+                    build("ticket", "queue_ticket", {"issued": False, "reason": "closed"}, service_id=service.id),
                     [{"title": "Book an appointment", "payload": "/book_appointment"}],
                 ),
             )
@@ -223,12 +219,10 @@ class ActionIssueTicket(Action):
             f"Please wait in zone {service.location.zone} on floor {service.location.floor}; "
             f"your number will be called to window {windows}."
         )
-        card = {
-            "kind": "ticket",
-            "topic": "queue_ticket",
-            "service_id": service.id,
-            "service_name": service.name,
-            "fields": {
+        card = build(
+            "ticket",
+            "queue_ticket",
+            {
                 "issued": True,
                 "number": ticket.number,
                 "zone": service.location.zone,
@@ -237,7 +231,9 @@ class ActionIssueTicket(Action):
                 "issued_at": ticket.issued_at,
                 "repeated": again,
             },
-        }
+            service_id=service.id,
+            service_name=service.name,
+        )
         send(dispatcher, Reply(text, card, [{"title": "Where to go", "payload": "/find_window"}]))
         return [SlotSet("ticket_number", ticket.number)]
 
@@ -260,18 +256,18 @@ class ActionBookAppointment(Action):
             f"Your reference is {booking.reference}; please come to zone {service.location.zone} "
             f"on floor {service.location.floor}."
         )
-        card = {
-            "kind": "appointment",
-            "topic": "book_appointment",
-            "service_id": service.id,
-            "service_name": service.name,
-            "fields": {
+        card = build(
+            "appointment",
+            "book_appointment",
+            {
                 "reference": booking.reference,
                 "date": booking.day,
                 "time": slot,
                 "name": name,
                 "location": service.location.model_dump(),
             },
-        }
+            service_id=service.id,
+            service_name=service.name,
+        )
         send(dispatcher, Reply(text, card))
         return [SlotSet("appt_date", None), SlotSet("appt_time", None), SlotSet("appt_name", None)]

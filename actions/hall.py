@@ -12,6 +12,7 @@ from actions.context import kiosk_id, now, send
 from actions.knowledge import knowledge_base
 from actions.replies import POPULAR, Reply, hotline_sentence, kiosk_for, service_reply
 from actions.store import store
+from cards import build
 from kb import KnowledgeBase
 from kb.directions import directions_to
 from kb.schema import Desk
@@ -40,15 +41,15 @@ def hours_reply(kb: KnowledgeBase) -> Reply:
     hours_today = kb.opening_hours_on(today)
     text += f" Today it is open until {hours_today[1]}." if hours_today else " It is closed today."
     upcoming = [c for c in hall.closed_days if c.date >= today]
-    card = {
-        "kind": "hall",
-        "topic": "hours",
-        "fields": {
+    card = build(
+        "hall",
+        "hours",
+        {
             "opening_hours": [h.model_dump() for h in hall.opening_hours],
             "closed_days": [{"date": c.date.isoformat(), "reason": c.reason} for c in upcoming[:5]],
             "open_today": hours_today is not None,
         },
-    }
+    )
     return Reply(text, card)
 
 
@@ -73,7 +74,7 @@ class ActionGreet(Action):
             for s in POPULAR[:4]
             if s in kb.services
         ]
-        send(dispatcher, Reply(text, {"kind": "greeting", "topic": "greet", "fields": {"hall": kb.hall.name}}, buttons))
+        send(dispatcher, Reply(text, build("greeting", "greet", {"hall": kb.hall.name}), buttons))
         return []
 
 
@@ -109,9 +110,7 @@ class ActionFacilities(Action):
             ]
             send(
                 dispatcher,
-                Reply(
-                    text, {"kind": "hall", "topic": "facilities", "fields": {"facilities": list(facilities)}}, buttons
-                ),
+                Reply(text, build("hall", "facilities", {"facilities": list(facilities)}), buttons),
             )
             return []
         facility = facilities[wanted]
@@ -124,7 +123,7 @@ class ActionFacilities(Action):
             way = directions_to(k, facility.position, facility.floor, facility.name)
             text += " " + way.sentence
             fields["directions"] = way.card()
-        send(dispatcher, Reply(text, {"kind": "hall", "topic": "facility", "fields": fields}))
+        send(dispatcher, Reply(text, build("hall", "facility", fields)))
         return []
 
 
@@ -150,15 +149,15 @@ class ActionAccessibilityHelp(Action):
         desk = kb.hall.accessibility_desk
         sentence, directions = _desk_directions(kb, desk, kiosk_id(tracker))
         text = f"{desk.name} can help: {(desk.description or '').rstrip('.')}. {sentence} {kb.hall.sign_language_hours}"
-        card = {
-            "kind": "hall",
-            "topic": "accessibility",
-            "fields": {
+        card = build(
+            "hall",
+            "accessibility",
+            {
                 "desk": desk.model_dump(mode="json"),
                 "sign_language_hours": kb.hall.sign_language_hours,
                 "directions": directions,
             },
-        }
+        )
         send(dispatcher, Reply(text, card, [{"title": "Talk to staff", "payload": "/human_handoff"}]))
         return []
 
@@ -174,9 +173,7 @@ class _TextAnswer:
         text = str(getattr(kb.hall, self.field)).strip()
         send(
             dispatcher,
-            Reply(
-                text, {"kind": "hall", "topic": self.topic, "fields": {self.field: text, "hotline": kb.hall.hotline}}
-            ),
+            Reply(text, build("hall", self.topic, {self.field: text, "hotline": kb.hall.hotline})),
         )
         return []
 
@@ -218,17 +215,17 @@ class ActionHumanHandoff(Action):
             f"I've let the staff know you'd like to talk to someone. {sentence} "
             f"You can also call the hotline {kb.hall.hotline}."
         )
-        card = {
-            "kind": "handoff",
-            "topic": "human_handoff",
-            "fields": {
+        card = build(
+            "handoff",
+            "human_handoff",
+            {
                 "request_id": request_id,
                 "desk": desk.model_dump(mode="json"),
                 "directions": directions,
                 "hotline": kb.hall.hotline,
                 "service_id": service,
             },
-        }
+        )
         send(dispatcher, Reply(text, card))
         return []
 
@@ -255,5 +252,5 @@ class ActionOutOfScope(Action):
             "Sorry, that's not something I can help with here. I can guide you through the services of this hall; "
             f"for anything else, {hotline[0].lower()}{hotline[1:]}"
         )
-        send(dispatcher, Reply(text, {"kind": "hall", "topic": "out_of_scope", "fields": {"hotline": kb.hall.hotline}}))
+        send(dispatcher, Reply(text, build("hall", "out_of_scope", {"hotline": kb.hall.hotline})))
         return []

@@ -10,21 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from cards import SERVICE_TOPICS, build
 from kb import KnowledgeBase, Service
 from kb.directions import directions_to
 from kb.schema import Kiosk
 
-TOPICS = (
-    "summary",
-    "materials",
-    "steps",
-    "location",
-    "processing_time",
-    "fee",
-    "online",
-    "eligibility",
-    "cross_province",
-)
+TOPICS = tuple(SERVICE_TOPICS)  # the card contract (cards/) defines the topics a service answer can have
 
 TOPIC_BUTTONS = {
     "materials": ("What to bring", "/ask_materials"),
@@ -89,13 +80,7 @@ def kiosk_for(kb: KnowledgeBase, kiosk_id: str | None) -> Kiosk:
 
 
 def _card(service: Service, topic: str, fields: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "kind": "service",
-        "service_id": service.id,
-        "service_name": service.name,
-        "topic": topic,
-        "fields": fields,
-    }
+    return build("service", topic, fields, service_id=service.id, service_name=service.name)
 
 
 def unknown_fact(kb: KnowledgeBase, service: Service, topic: str) -> Reply:
@@ -263,7 +248,7 @@ def choose_service_reply(kb: KnowledgeBase, service_ids: list[str], intent: str)
     names = [kb.services[s].name for s in service_ids]
     text = f"I can help with several things there: {_join(names, 'or')}. Which one do you mean?"
     buttons = [{"title": kb.services[s].name, "payload": f'/{intent}{{"service":"{s}"}}'} for s in service_ids]
-    card = {"kind": "choice", "topic": "disambiguation", "fields": {"options": service_ids}}
+    card = build("choice", "disambiguation", {"options": service_ids})
     return Reply(text, card, buttons)
 
 
@@ -276,4 +261,4 @@ def which_service_reply(
     options = [s for s in POPULAR if s in kb.services] or list(kb.services)[:5]
     text = f"{question} You can name it, for example the ID card or the housing provident fund."
     buttons = [{"title": kb.services[s].name, "payload": f'/{intent}{{"service":"{s}"}}'} for s in options]
-    return Reply(text, {"kind": "choice", "topic": "which_service", "fields": {"options": options}}, buttons)
+    return Reply(text, build("choice", "which_service", {"options": options}), buttons)

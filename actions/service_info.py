@@ -14,6 +14,7 @@ from actions.knowledge import knowledge_base
 from actions.replies import Reply, choose_service_reply, service_reply, which_service_reply
 from actions.resolution import Resolution, Resolver
 from actions.retriever import retriever_for
+from cards import build
 from kb import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -167,7 +168,7 @@ class ActionStartOver(Action):
             dispatcher,
             Reply(
                 "All right, let's start again. What can I help you with?",
-                {"kind": "greeting", "topic": "start_over", "fields": {}},
+                build("greeting", "start_over", {}),
             ),
         )
         return [AllSlotsReset()]

@@ -1,8 +1,9 @@
 """FastAPI app: `/ws` runs one Pipecat pipeline per kiosk connection; `/health` and `/metrics`.
 
-Pipeline per connection:
+Pipeline per connection (`build_pipeline`; `run_session` runs it for the life of the connection):
     transport.input() -> SessionController -> HandsFreeVAD (Silero) -> TurnTaker (Smart-Turn v3)
     -> VoiceSTTService -> RasaProcessor -> SpeechSynthesizer -> transport.output()
+The stages coordinate with frames (avatar_bridge/frames.py), not callbacks.
 Models (Whisper, Piper) load once per process at start-up and are shared; the
 kiosk file may name other ASR models or voices, which load at start-up too.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +27,9 @@ from pipecat.workers.runner import WorkerRunner
 from avatar_bridge import protocol
 from avatar_bridge.config import BridgeConfig
 from avatar_bridge.controller import SessionController, SessionSettings
+from avatar_bridge.frames import Errors
 from avatar_bridge.metrics import BridgeMetrics
+from avatar_bridge.pipecat_compat import check_versions
 from avatar_bridge.rasa import RasaClient, RasaProcessor
 from avatar_bridge.recordings import Recorder
 from avatar_bridge.serializer import AudioRateLimit, KioskSerializer
@@ -34,6 +38,7 @@ from avatar_bridge.state import SessionState
 from avatar_bridge.stt import VoiceSTTService
 from avatar_bridge.tts import SpeechSynthesizer
 from avatar_bridge.turns import HandsFreeVAD, TurnSettings, TurnTaker
+from voice.whisper_compat import check_version as check_whisper
 
 _LOG = logging.getLogger(__name__)
 OUT_10MS_CHUNKS = 2  # 20 ms audio packets to the client
@@ -92,16 +97,86 @@ class Engines:
         return self.voices[voice]
 
 
-class CountingSerializer(KioskSerializer):
-    def __init__(self, state: SessionState, metrics: BridgeMetrics, **kwargs):
-        super().__init__(state, **kwargs)
-        self.metrics = metrics
+def kiosk_transport(websocket: WebSocket, state: SessionState, config: BridgeConfig, out_rate: int):
+    """The websocket as a Pipecat transport speaking protocol v1 (docs/protocol.md)."""
+    serializer = KioskSerializer(
+        state,
+        audio_limit=AudioRateLimit(margin=config.audio_rate_margin, burst_s=config.audio_burst_s),
+        token=config.token,
+        default_mode=config.mode,
+    )
+    return FastAPIWebsocketTransport(
+        websocket,
+        FastAPIWebsocketParams(
+            serializer=serializer,
+            audio_in_enabled=True,
+            audio_in_sample_rate=protocol.INPUT_SAMPLE_RATE,
+            audio_out_enabled=True,
+            audio_out_sample_rate=out_rate,
+            audio_out_10ms_chunks=OUT_10MS_CHUNKS,
+            audio_out_auto_silence=False,
+            audio_out_end_silence_secs=0,
+            allowed_origins=[],
+        ),
+    )
 
-    async def serialize(self, frame):
-        data = await super().serialize(frame)
-        if isinstance(data, str) and data.startswith('{"type":"error"'):
-            self.metrics.error(data.split('"code":"', 1)[1].split('"', 1)[0])
-        return data
+
+def build_pipeline(
+    transport,
+    state: SessionState,
+    config: BridgeConfig,
+    engines: Engines,
+    metrics: BridgeMetrics,
+    rasa: RasaClient,
+    recorder: Recorder | None = None,
+    close: Callable[[int, dict], Awaitable[None]] | None = None,
+) -> Pipeline:
+    """One kiosk's stages, in the order frames flow (see avatar_bridge/frames.py for how they coordinate)."""
+    out_rate = engines.tts.sample_rate
+    errors = Errors(count=metrics.error)
+    turn_settings = TurnSettings(
+        vad_start_s=config.vad_start_s,
+        vad_stop_s=config.vad_stop_s,
+        vad_min_volume=config.vad_min_volume,
+        elderly_end_silence_s=config.elderly_end_silence_s,
+        echo_dbfs=config.echo_dbfs,
+    )
+    session_settings = SessionSettings(
+        inactivity_s=config.inactivity_s,
+        max_messages_per_s=config.max_messages_per_s,
+        out_sample_rate=out_rate,
+        profile=config.profile,
+        elderly_rate=config.elderly_rate,
+    )
+    return Pipeline(
+        [
+            transport.input(),
+            SessionController(state, session_settings, close, errors=errors),
+            HandsFreeVAD(state, turn_settings),
+            TurnTaker(state, turn_settings),
+            VoiceSTTService(
+                engines.recognizer,
+                state,
+                partial_interval_s=config.partial_interval_s,
+                recorder=recorder,
+                vad_stop_s=config.vad_stop_s,
+                recognizers=engines.recognizer_for,
+                errors=errors,
+            ),
+            RasaProcessor(rasa, state, errors=errors),
+            SpeechSynthesizer(
+                engines.tts,
+                state,
+                rate=config.speaking_rate,
+                on_turn=metrics.turn,
+                packet_bytes=out_rate // 100 * 2 * OUT_10MS_CHUNKS,
+                elderly_rate=config.elderly_rate,
+                voices=engines.tts_for,
+                errors=errors,
+            ),
+            transport.output(),
+        ]
+    )
 
 
 async def run_session(
@@ -112,87 +187,23 @@ async def run_session(
     recorder: Recorder | None = None,
     book: SessionBook | None = None,
 ) -> None:
+    """One kiosk connection, from accept to close: its state, its pipeline, and what is kept when it ends."""
     state = SessionState(speaking_rate=config.speaking_rate, end_silence_s=config.end_silence_s, book=book)
-    sample_rate = engines.tts.sample_rate
-    limit = AudioRateLimit(margin=config.audio_rate_margin, burst_s=config.audio_burst_s)
-    transport = FastAPIWebsocketTransport(
-        websocket,
-        FastAPIWebsocketParams(
-            serializer=CountingSerializer(state, metrics, audio_limit=limit),
-            audio_in_enabled=True,
-            audio_in_sample_rate=protocol.INPUT_SAMPLE_RATE,
-            audio_out_enabled=True,
-            audio_out_sample_rate=sample_rate,
-            audio_out_10ms_chunks=OUT_10MS_CHUNKS,
-            audio_out_auto_silence=False,
-            audio_out_end_silence_secs=0,
-            allowed_origins=[],
-        ),
-    )
+    transport = kiosk_transport(websocket, state, config, engines.tts.sample_rate)
 
     async def close(code: int, error: dict) -> None:
-        metrics.error(error["code"])
         with contextlib.suppress(Exception):
             await websocket.send_json(error)
             await websocket.close(code, error["code"])
 
-    settings = SessionSettings(
-        token=config.token,
-        inactivity_s=config.inactivity_s,
-        max_messages_per_s=config.max_messages_per_s,
-        out_sample_rate=sample_rate,
-        profile=config.profile,
-        elderly_rate=config.elderly_rate,
-    )
-    turn_settings = TurnSettings(
-        vad_start_s=config.vad_start_s,
-        vad_stop_s=config.vad_stop_s,
-        vad_min_volume=config.vad_min_volume,
-        elderly_end_silence_s=config.elderly_end_silence_s,
-        echo_dbfs=config.echo_dbfs,
-    )
     rasa = RasaClient(config.rasa_url, config.rasa_timeout_s, config.rasa_retries)
-    controller = SessionController(state, settings, close)
-    turns = TurnTaker(state, turn_settings)
-    stt = VoiceSTTService(
-        engines.recognizer,
-        state,
-        partial_interval_s=config.partial_interval_s,
-        recorder=recorder,
-        vad_stop_s=config.vad_stop_s,
-    )
-    tts = SpeechSynthesizer(
-        engines.tts,
-        state,
-        rate=config.speaking_rate,
-        on_turn=metrics.turn,
-        packet_bytes=sample_rate // 100 * 2 * OUT_10MS_CHUNKS,
-        elderly_rate=config.elderly_rate,
-    )
-
-    def apply(changed: SessionState) -> None:
-        """hello (the kiosk's profile) or `settings`: models and turn timing for this session."""
-        stt.recognizer = engines.recognizer_for(changed.asr_model)
-        tts.engine = engines.tts_for(changed.voice)
-        turns.apply(changed)
-
-    controller.on_settings = apply
-    pipeline = Pipeline(
-        [
-            transport.input(),
-            controller,
-            HandsFreeVAD(state, turn_settings),
-            turns,
-            stt,
-            RasaProcessor(rasa, state),
-            tts,
-            transport.output(),
-        ]
-    )
+    pipeline = build_pipeline(transport, state, config, engines, metrics, rasa, recorder, close)
     worker = PipelineWorker(
         pipeline,
         params=PipelineParams(
-            audio_in_sample_rate=protocol.INPUT_SAMPLE_RATE, audio_out_sample_rate=sample_rate, enable_metrics=True
+            audio_in_sample_rate=protocol.INPUT_SAMPLE_RATE,
+            audio_out_sample_rate=engines.tts.sample_rate,
+            enable_metrics=True,
         ),
         enable_rtvi=False,
         idle_timeout_secs=None,
@@ -215,6 +226,8 @@ async def run_session(
 
 
 def create_app(config: BridgeConfig, engines: Engines | None = None) -> FastAPI:
+    check_versions()  # Pipecat and faster-whisper internals: fail here, clearly, after an upgrade
+    check_whisper()
     app = FastAPI(title="Lobby Guide avatar bridge")
     app.state.config = config
     app.state.engines = engines or Engines.load(config)
@@ -247,9 +260,10 @@ def create_app(config: BridgeConfig, engines: Engines | None = None) -> FastAPI:
                 metrics.active_sessions += 1
                 metrics.sessions_total += 1
         if refused:
-            metrics.error("too_many_sessions")
             await websocket.send_json(
-                protocol.error("too_many_sessions", f"this bridge serves {config.max_sessions} kiosks at most")
+                Errors(metrics.error).message(
+                    "too_many_sessions", f"this bridge serves {config.max_sessions} kiosks at most"
+                )
             )
             await websocket.close(1013, "too many sessions")
             return
@@ -262,5 +276,5 @@ def create_app(config: BridgeConfig, engines: Engines | None = None) -> FastAPI:
 
     from avatar_bridge.web_routes import mount_web  # the kiosk page and the chat widget (docs/web.md)
 
-    mount_web(app)
+    mount_web(app, kb_dir=config.kb_dir)
     return app

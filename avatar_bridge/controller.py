@@ -1,9 +1,18 @@
 """Session controller: the first processor after the transport input. Acts on the client's control messages.
 
-hello/token (and this kiosk's profile from the kiosk file), run-time `settings`
+hello (and this kiosk's profile from the kiosk file; the serializer checked its token), run-time `settings`
 (input mode, elderly mode, language), ping, text and button turns, push-to-talk
 start, interrupt (barge-in), playback acknowledgements, reset, inactivity
 reset, rate limits, and reporting of protocol errors found by the serializer.
+
+It is the one place that
+* decides whether the avatar is speaking (`state.avatar`, from the synthesiser's
+  Reply*Frames, Pipecat's bot-speaking frames and the client's playback reports),
+* renews sessions (`reset`, inactivity, and after a farewell reply, which the
+  synthesiser announces with ReplyFinishedFrame(farewell=True)),
+* applies a kiosk's settings to the other stages, as frames: Pipecat's
+  STTUpdateSettingsFrame / TTSUpdateSettingsFrame (ASR model, voice) and
+  TurnTimingFrame (end-of-turn fallback).
 """
 
 from __future__ import annotations
@@ -16,29 +25,50 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from pipecat.frames.frames import (
+    BotStartedSpeakingFrame,
+    BotStoppedSpeakingFrame,
     CancelFrame,
     EndFrame,
     Frame,
     InputTransportMessageFrame,
+    InterruptionFrame,
+    OutputTransportMessageFrame,
     OutputTransportMessageUrgentFrame,
     StartFrame,
+    STTUpdateSettingsFrame,
     TranscriptionFrame,
+    TTSUpdateSettingsFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.services.settings import STTSettings, TTSSettings
 from pipecat.utils.time import time_now_iso8601
 
 from avatar_bridge import protocol
 from avatar_bridge.config import KioskProfile
-from avatar_bridge.frames import PushToTalkStartFrame
+from avatar_bridge.frames import (
+    Errors,
+    ProtocolErrorFrame,
+    PushToTalkStartFrame,
+    ReplyFinishedFrame,
+    ReplyStartedFrame,
+    TurnTimingFrame,
+)
 from avatar_bridge.sessions import ResumeRefused
 from avatar_bridge.state import SessionState
 
 _LOG = logging.getLogger(__name__)
+# what "is the avatar speaking" is derived from (with the client's `playback` reports)
+AVATAR_FRAMES = (
+    ReplyStartedFrame,
+    ReplyFinishedFrame,
+    BotStartedSpeakingFrame,
+    BotStoppedSpeakingFrame,
+    InterruptionFrame,
+)
 
 
 @dataclass
 class SessionSettings:
-    token: str | None = None
     inactivity_s: float = 60.0
     max_messages_per_s: int = 20
     out_sample_rate: int = 22050
@@ -53,16 +83,17 @@ class SessionController(FrameProcessor):
         state: SessionState,
         settings: SessionSettings,
         close: Callable[[int, dict], Awaitable[None]] | None = None,
+        errors: Errors | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.state = state
         self.settings = settings
+        self.errors = errors or Errors()
         self._close = close
         self._recent: deque[float] = deque()
         self._limited = False
         self._watchdog: asyncio.Task | None = None
-        self.on_settings: Callable[[SessionState], None] | None = None  # e.g. the turn taker's elderly fallback
 
     async def process_frame(self, frame: Frame, direction: FrameDirection):
         await super().process_frame(frame, direction)
@@ -71,8 +102,15 @@ class SessionController(FrameProcessor):
                 await self._handle(frame.message)
             except Exception:
                 _LOG.exception("session %s: handling %r failed", self.state.session_id, frame.message.get("type"))
-                await self._send(protocol.error("internal", "the bridge could not handle that message"))
+                await self._error("internal", "the bridge could not handle that message")
             return
+        if isinstance(frame, ProtocolErrorFrame):
+            await self._protocol_error(frame)
+            return
+        if isinstance(frame, AVATAR_FRAMES):
+            await self._avatar(frame)
+            if isinstance(frame, (ReplyStartedFrame, ReplyFinishedFrame)):
+                return  # ours alone
         if isinstance(frame, StartFrame) and self._watchdog is None:
             self._watchdog = self.create_task(self._inactivity())
         elif isinstance(frame, (EndFrame, CancelFrame)) and self._watchdog is not None:
@@ -82,6 +120,37 @@ class SessionController(FrameProcessor):
 
     async def _send(self, message: dict) -> None:
         await self.push_frame(OutputTransportMessageUrgentFrame(message=message))
+
+    async def _error(self, code: str, text: str) -> None:
+        await self.push_frame(self.errors.frame(code, text))
+
+    async def _protocol_error(self, frame: ProtocolErrorFrame) -> None:
+        if frame.fatal and self._close:  # a rejected hello token: the error goes out before the close
+            _LOG.warning("session %s: %s, closing", self.state.session_id, frame.message)
+            await self._close(4001, self.errors.message(frame.code, frame.message))
+            return
+        await self._error(frame.code, frame.message)
+
+    async def _avatar(self, frame: Frame) -> None:
+        """The one place that knows whether the avatar is speaking (and counts the replies given)."""
+        avatar = self.state.avatar
+        if isinstance(frame, ReplyStartedFrame):
+            avatar.synthesising = frame.utterance_id
+            self.state.turns += 1
+        elif isinstance(frame, ReplyFinishedFrame):
+            if avatar.synthesising == frame.utterance_id:
+                avatar.synthesising = None
+                avatar.awaiting_audio = frame.spoke and not frame.interrupted
+            if frame.farewell and not frame.interrupted:
+                await self.reset("goodbye", interrupt=False)
+        elif isinstance(frame, BotStartedSpeakingFrame):
+            avatar.sending = True
+        elif isinstance(frame, BotStoppedSpeakingFrame):
+            avatar.sending = False
+            avatar.awaiting_audio = False
+        elif isinstance(frame, InterruptionFrame):  # a barge-in the turn taker heard (hands-free)
+            avatar.synthesising = None
+            avatar.awaiting_audio = False
 
     def _rate_ok(self) -> bool:
         now = time.monotonic()
@@ -95,21 +164,16 @@ class SessionController(FrameProcessor):
         if not self.state.speaking:
             return
         _LOG.info("session %s: barge-in", self.state.session_id)
-        self.state.client_playing.clear()
+        self.state.avatar.silenced()
         await self.broadcast_interruption()
 
     async def _handle(self, message: dict) -> None:
         kind = message["type"]
-        if kind == "_error":
-            await self._send(protocol.error(message["code"], message["message"]))
-            return
         if not self._rate_ok():
             if not self._limited:
                 self._limited = True
-                await self._send(
-                    protocol.error(
-                        "rate_limited", f"more than {self.settings.max_messages_per_s} messages per second; dropping"
-                    )
+                await self._error(
+                    "rate_limited", f"more than {self.settings.max_messages_per_s} messages per second; dropping"
                 )
             return
         self._limited = False
@@ -119,28 +183,17 @@ class SessionController(FrameProcessor):
         await handler(message)
 
     async def _on_hello(self, message: dict) -> None:
-        token = self.settings.token
-        if token and message.get("token") != token:
-            self.state.hello = False
-            _LOG.warning("session %s: bad token from kiosk %r", self.state.session_id, message["kiosk_id"])
-            if self._close:  # sends the error itself, so it arrives before the close
-                await self._close(4001, protocol.error("bad_token", "hello token rejected"))
-            else:
-                await self._send(protocol.error("bad_token", "hello token rejected"))
-            return
+        """The serializer has checked the token (a bad one arrives as a fatal ProtocolErrorFrame) and the mode."""
         profile = self.settings.profile(message["kiosk_id"])
         self.state.kiosk_id = profile.kiosk_id
         self.state.position = self.settings.position(profile)
         self.state.language = message.get("language", profile.language)
         self.state.speaking_rate = profile.speaking_rate
         self.state.end_silence_s = profile.end_silence_s
-        self.state.asr_model, self.state.voice = profile.asr_model, profile.voice
         self.state.elderly = message.get("elderly", profile.elderly)
         self.state.audio_out = message.get("capabilities", {}).get("audio_out", True)
-        if "mode" not in message and profile.mode:
-            self.state.hands_free = profile.mode == "hands_free"
         reason = await self._open_conversation(message.get("resume"))
-        self._applied()
+        await self._apply_settings(profile)
         _LOG.info(
             "session %s: kiosk %s at %s, %s, %s%s",
             self.state.session_id,
@@ -159,7 +212,7 @@ class SessionController(FrameProcessor):
                 self.state.book.check_resume(resume["session_id"], self.state.kiosk_id)
             except ResumeRefused as exc:
                 _LOG.warning("kiosk %s: resume of %r refused: %s", self.state.kiosk_id, resume["session_id"], exc)
-                await self._send(protocol.error("bad_session", f"cannot resume: {exc}; a new conversation starts"))
+                await self._error("bad_session", f"cannot resume: {exc}; a new conversation starts")
             else:
                 self.state.session_id = resume["session_id"]
                 self.state.turns = max(self.state.turns, 1)  # an inactivity reset applies to it
@@ -168,9 +221,13 @@ class SessionController(FrameProcessor):
         self.state.session_id = self.state.issue_id()
         return "hello"
 
-    def _applied(self) -> None:
-        if self.on_settings:
-            self.on_settings(self.state)
+    async def _apply_settings(self, profile: KioskProfile | None = None) -> None:
+        """Tell the other stages: the turn taker its end-of-turn fallback; the recogniser and the synthesiser
+        this kiosk's ASR model and voice (None = the bridge's), with Pipecat's settings frames."""
+        await self.push_frame(TurnTimingFrame(end_silence_s=self.state.end_silence_s, elderly=self.state.elderly))
+        if profile is not None:
+            await self.push_frame(STTUpdateSettingsFrame(delta=STTSettings(model=profile.asr_model)))
+            await self.push_frame(TTSUpdateSettingsFrame(delta=TTSSettings(voice=profile.voice)))
 
     async def _on_settings(self, message: dict) -> None:
         """mode was applied by the serializer (it gates audio); elderly and language apply from the next turn."""
@@ -178,18 +235,19 @@ class SessionController(FrameProcessor):
             self.state.elderly = message["elderly"]
         if "language" in message:
             self.state.language = message["language"]
-        self._applied()
+        await self._apply_settings()
         _LOG.info("session %s: settings %s", self.state.session_id, {k: v for k, v in message.items() if k != "type"})
         await self._send(protocol.state(self._activity()))
 
     def _activity(self) -> str:
         return "speaking" if self.state.speaking else "idle"
 
-    async def _session(self, reason: str) -> None:
-        await self._send(
-            protocol.session(self.state.session_id, self.state.kiosk_id, reason, self.settings.out_sample_rate)
-        )
-        await self._send(protocol.state("idle"))
+    async def _session(self, reason: str, queued: bool = False) -> None:
+        """`session` + idle; `queued`: behind the messages and audio already on their way (after a farewell)."""
+        frame = OutputTransportMessageFrame if queued else OutputTransportMessageUrgentFrame
+        message = protocol.session(self.state.session_id, self.state.kiosk_id, reason, self.settings.out_sample_rate)
+        await self.push_frame(frame(message=message))
+        await self.push_frame(frame(message=protocol.state("idle")))
 
     async def _on_ping(self, message: dict) -> None:
         await self._send({"type": "pong"} | ({"id": message["id"]} if "id" in message else {}))
@@ -220,18 +278,25 @@ class SessionController(FrameProcessor):
 
     async def _on_playback(self, message: dict) -> None:
         if message["state"] == "started":
-            self.state.client_playing.add(message["utterance_id"])
+            self.state.avatar.client_playing.add(message["utterance_id"])
         else:
-            self.state.client_playing.discard(message["utterance_id"])
+            self.state.avatar.client_playing.discard(message["utterance_id"])
 
     async def _on_reset(self, message: dict) -> None:
         await self.reset("reset")
 
-    async def reset(self, reason: str) -> None:
-        await self._interrupt()
-        self.state.renew()
+    async def reset(self, reason: str, interrupt: bool = True) -> None:
+        """A new citizen: a new conversation id for the dialogue core; the old one can never be resumed.
+        After a farewell nothing is interrupted (it was just spoken) and the `session` queues behind it."""
+        if interrupt:
+            await self._interrupt()
+        if self.state.book:
+            self.state.book.ended(self.state.session_id)
+        self.state.session_id = self.state.issue_id()
+        self.state.avatar.client_playing.clear()
+        self.state.turns = 0
         _LOG.info("session renewed (%s): %s", reason, self.state.session_id)
-        await self._session(reason)
+        await self._session(reason, queued=not interrupt)
 
     async def _inactivity(self) -> None:
         period = max(0.05, min(1.0, self.settings.inactivity_s / 4))

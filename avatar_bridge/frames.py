@@ -1,10 +1,42 @@
-"""Frames of our own that travel through the Pipecat pipeline."""
+"""Frames of our own that travel through the Pipecat pipeline.
+
+The stages of one kiosk's pipeline coordinate with frames, as Pipecat's own
+processors do, instead of writing each other's state:
+
+    downstream (controller -> ... -> synthesiser)
+        PushToTalkStartFrame, AudioEndMarkerFrame     push-to-talk segments
+        SpeechPausingFrame, SpeechResumedFrame        VAD -> recogniser (speculative decode)
+        TurnTimingFrame                               controller -> turn taker (end-of-turn fallback)
+        STTUpdateSettingsFrame / TTSUpdateSettingsFrame (Pipecat's)  controller -> the kiosk's ASR model / voice
+        ProtocolErrorFrame                            serializer -> controller (reported and counted there)
+        BotReplyFrame                                 dialogue -> synthesiser
+    upstream (synthesiser -> controller)
+        ReplyStartedFrame, ReplyFinishedFrame         a reply is being synthesised; finished (maybe a farewell)
+        BotStarted/StoppedSpeakingFrame (Pipecat's)   the output transport is sending the avatar's audio
+
+The controller is the one place that turns these (and the client's `playback`
+reports) into "is the avatar speaking" and the one place that renews sessions.
+Every `error` message to the client is a ClientErrorFrame made by `Errors`,
+which counts it for /metrics where it is created.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pipecat.frames.frames import DataFrame, InputAudioRawFrame, SystemFrame
+from pipecat.frames.frames import (
+    DataFrame,
+    InputAudioRawFrame,
+    OutputTransportMessageUrgentFrame,
+    SystemFrame,
+    TranscriptionFrame,
+)
+
+from avatar_bridge import protocol
+
+_LOG = logging.getLogger(__name__)
 
 
 @dataclass
@@ -32,6 +64,53 @@ class SpeechResumedFrame(SystemFrame):
 
 
 @dataclass
+class HeardFrame(TranscriptionFrame):
+    """The recogniser's final transcript of a spoken turn (`result`: voice.asr's Transcript), with the time the
+    end of the turn took to detect (hands-free), for the turn's `metrics`."""
+
+    end_of_turn_ms: int | None = None
+
+
+@dataclass
+class TurnTimingFrame(SystemFrame):
+    """The kiosk's end-of-speech silence or elderly mode changed (hello, `settings`): the turn taker adapts."""
+
+    end_silence_s: float = 0.8
+    elderly: bool = False
+
+
+@dataclass
+class ProtocolErrorFrame(SystemFrame):
+    """A client mistake the serializer found (bad JSON, audio outside audio_start ...). `fatal`: close the socket
+    (a rejected hello token)."""
+
+    code: str = ""
+    message: str = ""
+    fatal: bool = False
+
+
+@dataclass
+class ClientErrorFrame(OutputTransportMessageUrgentFrame):
+    """An `error` message for the client. Made only by `Errors.frame`, which counts it."""
+
+    code: str = ""
+
+
+@dataclass
+class Errors:
+    """Makes `error` messages and counts each one where it is made (Prometheus `errors_total{code}`)."""
+
+    count: Callable[[str], None] = field(default=lambda code: None)
+
+    def message(self, code: str, text: str) -> dict:
+        self.count(code)
+        return protocol.error(code, text)
+
+    def frame(self, code: str, text: str) -> ClientErrorFrame:
+        return ClientErrorFrame(message=self.message(code, text), code=code)
+
+
+@dataclass
 class BotReplyFrame(DataFrame):
     """One reply of the dialogue core, to speak and animate."""
 
@@ -41,3 +120,22 @@ class BotReplyFrame(DataFrame):
     cards: list = field(default_factory=list)
     stages: dict = field(default_factory=dict)  # per-stage ms so far (asr, dialogue)
     turn_started: float = 0.0  # perf_counter at end of the citizen's input
+    farewell: bool = False  # a `farewell` card: once given, the conversation is over
+
+
+@dataclass
+class ReplyStartedFrame(SystemFrame):
+    """Upstream from the synthesiser: it is working on this reply (the avatar is about to speak)."""
+
+    utterance_id: str = ""
+
+
+@dataclass
+class ReplyFinishedFrame(SystemFrame):
+    """Upstream from the synthesiser: the reply is synthesised (or interrupted). `spoke`: audio went to the
+    transport (the avatar speaks until Pipecat's BotStoppedSpeakingFrame). `farewell`: renew the session."""
+
+    utterance_id: str = ""
+    spoke: bool = False
+    farewell: bool = False
+    interrupted: bool = False

@@ -1,5 +1,9 @@
 """Gesture and emotion planner: dialogue cards and reply text -> gesture cues timed on the spoken words.
 
+Cards are read through the card contract (cards/): only documented fields
+(`kind`, `topic`, `fields.directions.gesture`, `fields.location`, the
+`fields.materials` list); a card that breaks the contract is logged and
+ignored here (the text rules still give the reply a gesture).
 The rules are data (tables below). `plan()` decides *which* gestures a reply
 gets and which word each one should land on; `GestureTimeline` places them
 on the word timings of each synthesised chunk, so a point lands on "window"
@@ -8,12 +12,18 @@ and each counting beat on its item, and never lets two gestures overlap.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
+
+import cards as card_contract
+
+_LOG = logging.getLogger(__name__)
 
 # card kind -> (gesture, anchor words or None for "at the start", duration ms)
 KIND_RULES: dict[str, tuple[str, tuple[str, ...] | None, int]] = {
     "greeting": ("wave", None, 1500),
+    "farewell": ("wave", None, 1500),
     "fallback": ("apologetic", None, 1500),
     "ticket": ("thumbs_up", ("ticket", "number"), 1200),
     "appointment": ("thumbs_up", ("booked", "appointment"), 1200),
@@ -28,7 +38,6 @@ BEAT_MS = 500
 # reply text (first sentence) -> gesture, when no card rule applied
 TEXT_RULES: tuple[tuple[re.Pattern[str], str, int], ...] = (
     (re.compile(r"^\s*(hello|hi|welcome|good (morning|afternoon|evening))\b", re.I), "wave", 1500),
-    (re.compile(r"^\s*(goodbye|bye|see you|take care)\b", re.I), "wave", 1500),
     (re.compile(r"\b(sorry|didn'?t (quite )?(understand|catch))\b", re.I), "apologetic", 1500),
     (re.compile(r"^\s*(yes|sure|of course|okay|ok|done|great|got it|certainly|alright)\b", re.I), "nod", 800),
     (re.compile(r"^\s*(no|unfortunately)\b", re.I), "shake", 800),
@@ -37,6 +46,7 @@ DEFAULT_GESTURE = ("open_palms", 1200)
 # (card kind or gesture) -> (emotion, intensity)
 EMOTIONS: dict[str, tuple[str, float]] = {
     "greeting": ("happy", 0.7),
+    "farewell": ("happy", 0.6),
     "wave": ("happy", 0.6),
     "thumbs_up": ("happy", 0.6),
     "ticket": ("happy", 0.6),
@@ -69,28 +79,35 @@ def _norm(word: str) -> str:
     return re.sub(r"[^a-z0-9]", "", word.lower())
 
 
+def _typed(cards: list[dict]) -> list:
+    typed = []
+    for card in cards:
+        try:
+            typed.append(card_contract.parse(card))
+        except card_contract.CardError as exc:
+            _LOG.warning("gestures: ignoring a card: %s", exc)
+    return typed
+
+
 def plan(cards: list[dict], text: str) -> Plan:
     cues: list[Cue] = []
     emotion = None
-    for card in cards:
-        kind, topic, fields = card.get("kind"), card.get("topic"), card.get("fields") or {}
-        special = TOPIC_RULES.get(topic or "")
-        if special == "point":
-            directions = fields.get("directions") or {}
-            gesture = directions.get("gesture")
+    for card in _typed(cards):
+        kind, topic, fields = card.kind, card.topic, card.fields
+        special = TOPIC_RULES.get(topic)
+        if special == "point" and hasattr(fields, "directions"):
+            gesture = fields.directions.gesture
             if gesture in ("point_left", "point_right", "point_forward"):
-                windows = (fields.get("location") or {}).get("windows") or []
-                target = windows[0] if windows else (fields.get("location") or {}).get("zone")
-                cues.append(Cue(gesture, POINT_MS, POINT_ANCHORS, target))
-        elif special == "count":
-            items = [m.get("name", "") if isinstance(m, dict) else str(m) for m in fields.get(topic) or []]
-            for index, item in enumerate(items, 1):
+                windows = fields.location.windows
+                cues.append(Cue(gesture, POINT_MS, POINT_ANCHORS, windows[0] if windows else fields.location.zone))
+        elif special == "count" and hasattr(fields, "materials"):
+            for index, item in enumerate(m.name for m in fields.materials):
                 first = next((_norm(w) for w in item.split() if _norm(w)), "")
-                cues.append(Cue("count", BEAT_MS, (first,) if first else None, None, index))
+                cues.append(Cue("count", BEAT_MS, (first,) if first else None, None, index + 1))
         if kind in KIND_RULES and not cues:
             name, anchor, duration = KIND_RULES[kind]
             cues.append(Cue(name, duration, anchor))
-        emotion = emotion or EMOTIONS.get(kind or "")
+        emotion = emotion or EMOTIONS.get(kind)
     if not cues:
         for pattern, name, duration in TEXT_RULES:
             if pattern.search(text):

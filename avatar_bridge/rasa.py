@@ -3,8 +3,9 @@
 Replaces the LLM of a usual Pipecat bot. The sender id is the session id, and
 the kiosk's position (its kiosk id in data/hall.yml), channel and language go in
 the message metadata, so the dialogue core gives kiosk-relative directions.
-A farewell reply marks the session as closing: once it is spoken the
-conversation resets, so the next citizen starts fresh. Rasa down or slow: retries with back-off,
+A reply with a `farewell` card (the card contract, cards/) ends the
+conversation: once it is given, the controller renews the session, so the next
+citizen starts fresh. Rasa down or slow: retries with back-off,
 then a spoken apology and an `error` message; the session carries on.
 """
 
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from dataclasses import dataclass
 
@@ -25,15 +25,14 @@ from pipecat.frames.frames import (
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
+import cards
 from avatar_bridge import protocol
-from avatar_bridge.frames import BotReplyFrame
+from avatar_bridge.frames import BotReplyFrame, Errors, HeardFrame
 from avatar_bridge.state import SessionState, new_id
 
 _LOG = logging.getLogger(__name__)
 APOLOGY = "Sorry, I can't look that up right now. Please ask at the help desk on floor 1, or try again in a moment."
-
-
-FAREWELL = re.compile(r"^\s*(goodbye|bye|see you|take care)\b", re.I)  # utter_goodbye and the like
+UNAVAILABLE_CARD = cards.build("fallback", "unavailable", {})
 
 
 class DialogueUnavailable(Exception):
@@ -76,19 +75,20 @@ def reply_from_messages(messages: list[dict]) -> tuple[str, list[dict], list[dic
     buttons = [
         {"title": b.get("title", ""), "payload": b.get("payload", "")} for m in messages for b in m.get("buttons") or []
     ]
-    cards = [
+    found = [
         m["custom"]["data"]
         for m in messages
         if isinstance(m.get("custom"), dict) and isinstance(m["custom"].get("data"), dict)
     ]
-    return " ".join(texts), buttons, cards
+    return " ".join(texts), buttons, found
 
 
 class RasaProcessor(FrameProcessor):
-    def __init__(self, client: RasaClient, state: SessionState, **kwargs):
+    def __init__(self, client: RasaClient, state: SessionState, errors: Errors | None = None, **kwargs):
         super().__init__(**kwargs)
         self.client = client
         self.state = state
+        self.errors = errors or Errors()
 
     async def process_frame(self, frame: Frame, direction: FrameDirection):
         await super().process_frame(frame, direction)
@@ -105,8 +105,8 @@ class RasaProcessor(FrameProcessor):
         stages: dict = {}
         transcript = frame.result if hasattr(frame.result, "elapsed_ms") else None
         if transcript is not None:
-            if self.state.end_of_turn_ms is not None:
-                stages["end_of_turn_ms"], self.state.end_of_turn_ms = self.state.end_of_turn_ms, None
+            if isinstance(frame, HeardFrame) and frame.end_of_turn_ms is not None:
+                stages["end_of_turn_ms"] = frame.end_of_turn_ms
             stages["asr_ms"] = transcript.elapsed_ms
             await self._urgent(
                 {"type": "transcript", "kind": "final", "text": frame.text, "confidence": transcript.confidence}
@@ -119,7 +119,6 @@ class RasaProcessor(FrameProcessor):
         await self._urgent(
             {"type": "gesture", "utterance_id": None, "name": "think", "at_ms": 0, "duration_ms": 0, "target": None}
         )
-        self.state.turns += 1
         metadata = {
             "kiosk_id": self.state.position or self.state.kiosk_id,
             "device_id": self.state.kiosk_id,
@@ -128,21 +127,21 @@ class RasaProcessor(FrameProcessor):
         }
         try:
             messages = await self.client.send(self.state.session_id, text, metadata)
-            reply, buttons, cards = reply_from_messages(messages)
+            reply, buttons, replied_cards = reply_from_messages(messages)
         except DialogueUnavailable as exc:
             _LOG.error("dialogue core unavailable: %s", exc)
-            await self._urgent(protocol.error("dialogue_unavailable", "the dialogue service is not answering"))
-            reply, buttons, cards = APOLOGY, [], [{"kind": "fallback", "topic": "unavailable", "fields": {}}]
+            await self.push_frame(self.errors.frame("dialogue_unavailable", "the dialogue service is not answering"))
+            reply, buttons, replied_cards = APOLOGY, [], [dict(UNAVAILABLE_CARD)]
         stages["dialogue_ms"] = round((time.perf_counter() - started) * 1000)
         _LOG.info(
             "session %s turn %d: %r -> %r (%d ms)",
             self.state.session_id,
-            self.state.turns,
+            self.state.turns + 1,
             text,
             reply,
             stages["dialogue_ms"],
         )
-        self.state.closing = bool(FAREWELL.match(reply)) and not buttons
+        farewell = any(card.get("kind") == "farewell" for card in replied_cards)
         utterance = new_id()
         await self.push_frame(
             OutputTransportMessageFrame(
@@ -151,8 +150,8 @@ class RasaProcessor(FrameProcessor):
                     "utterance_id": utterance,
                     "text": reply,
                     "buttons": buttons,
-                    "card": cards[0] if cards else None,
-                    "cards": cards,
+                    "card": replied_cards[0] if replied_cards else None,
+                    "cards": replied_cards,
                 }
             )
         )
@@ -162,8 +161,9 @@ class RasaProcessor(FrameProcessor):
                 utterance_id=utterance,
                 text=reply,
                 buttons=buttons,
-                cards=cards,
+                cards=replied_cards,
                 stages=stages,
                 turn_started=turn_started,
+                farewell=farewell,
             )
         )

@@ -1,9 +1,12 @@
 """Pipecat FrameSerializer for protocol v1: JSON text frames for control, binary frames for PCM16 audio.
 
-Incoming text is decoded and validated here; anything wrong becomes an internal
-`_error` message that the session controller reports, so one bad frame never
-ends a session. Binary audio is only accepted after `hello` and inside
-`audio_start`/`audio_end` (or in hands-free mode).
+Incoming text is decoded and validated here; anything wrong becomes a
+ProtocolErrorFrame that the session controller reports, so one bad frame never
+ends a session. The serializer is the one writer of the input gate
+(`state.hello`, `state.hands_free`, `state.audio_open`): it judges each audio
+frame as it arrives, so it must know the mode before the frame behind it.
+Binary audio is only accepted after `hello` and inside `audio_start`/`audio_end`
+(or in hands-free mode).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pipecat.frames.frames import (
@@ -25,7 +29,7 @@ from pipecat.frames.frames import (
 from pipecat.serializers.base_serializer import FrameSerializer
 
 from avatar_bridge import protocol
-from avatar_bridge.frames import AudioEndMarkerFrame
+from avatar_bridge.frames import AudioEndMarkerFrame, ProtocolErrorFrame
 from avatar_bridge.protocol import INPUT_SAMPLE_RATE, ProtocolError
 from avatar_bridge.state import SessionState
 
@@ -79,12 +83,20 @@ class AudioRateLimit:
 
 class KioskSerializer(FrameSerializer):
     def __init__(
-        self, state: SessionState, max_audio_frame: int = MAX_AUDIO_FRAME, audio_limit: AudioRateLimit | None = None
+        self,
+        state: SessionState,
+        max_audio_frame: int = MAX_AUDIO_FRAME,
+        audio_limit: AudioRateLimit | None = None,
+        token: str | None = None,
+        default_mode: Callable[[str], str | None] = lambda kiosk_id: None,
     ):
         super().__init__()
         self.state = state
         self.max_audio_frame = max_audio_frame
         self.audio_limit = audio_limit or AudioRateLimit()
+        self.token = token  # the shared secret hello must carry (None = none needed)
+        self.default_mode = default_mode  # kiosk_id -> the kiosk profile's input mode, if any
+        self._open_utterance: str | None = None  # a `speech` went out and its `speech_end` not yet
 
     # --- server -> client ---------------------------------------------------------------
     async def serialize(self, frame: Frame) -> str | bytes | None:
@@ -94,15 +106,15 @@ class KioskSerializer(FrameSerializer):
             message = frame.message
             kind = message.get("type")
             if kind == "speech":
-                self.state.open_utterance = message["utterance_id"]
+                self._open_utterance = message["utterance_id"]
             elif kind == "speech_end":
-                if self.state.open_utterance != message["utterance_id"] and message["interrupted"]:
+                if self._open_utterance != message["utterance_id"] and message["interrupted"]:
                     return None  # already ended
-                self.state.open_utterance = None
+                self._open_utterance = None
             return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
-        if isinstance(frame, InterruptionFrame) and self.state.open_utterance:
+        if isinstance(frame, InterruptionFrame) and self._open_utterance:
             # The transport has just dropped the queued audio: tell the client this utterance is over.
-            utterance, self.state.open_utterance = self.state.open_utterance, None
+            utterance, self._open_utterance = self._open_utterance, None
             return json.dumps({"type": "speech_end", "utterance_id": utterance, "interrupted": True})
         return None
 
@@ -114,7 +126,7 @@ class KioskSerializer(FrameSerializer):
             return self._control(data)
         except ProtocolError as exc:
             _LOG.warning("session %s: %s: %s", self.state.session_id, exc.code, exc.message)
-            return InputTransportMessageFrame(message={"type": "_error", "code": exc.code, "message": exc.message})
+            return ProtocolErrorFrame(code=exc.code, message=exc.message, fatal=exc.code == "bad_token")
 
     def _audio(self, data: bytes) -> Frame | None:
         if not self.state.hello:
@@ -140,10 +152,14 @@ class KioskSerializer(FrameSerializer):
         kind = message["type"]
         if kind not in ("hello", "ping") and not self.state.hello:
             raise ProtocolError("not_ready", f"send hello before {kind}")
-        if kind == "hello":  # optimistic: the controller checks the token and may close the session
+        if kind == "hello":
+            if self.token and message.get("token") != self.token:
+                self.state.hello = False
+                raise ProtocolError("bad_token", "hello token rejected")  # the controller closes the session
             self.state.hello = True
-            if "mode" in message:
-                self.state.hands_free = message["mode"] == "hands_free"
+            mode = message.get("mode") or self.default_mode(message["kiosk_id"])
+            if mode:
+                self.state.hands_free = mode == "hands_free"
         elif kind == "settings" and "mode" in message:  # here, so audio right behind it is judged by the new mode
             self.state.hands_free = message["mode"] == "hands_free"
         elif kind == "audio_start":

@@ -30,25 +30,32 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 
 from pipecat.frames.frames import (
     Frame,
     InputAudioRawFrame,
     OutputTransportMessageUrgentFrame,
-    TranscriptionFrame,
     UserStartedSpeakingFrame,
     UserStoppedSpeakingFrame,
     VADUserStartedSpeakingFrame,
     VADUserStoppedSpeakingFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection
-from pipecat.services.settings import STTSettings
+from pipecat.services.settings import STTSettings, is_given
 from pipecat.services.stt_service import SegmentedSTTService
 from pipecat.utils.time import time_now_iso8601
 
+from avatar_bridge import pipecat_compat as compat
 from avatar_bridge import protocol
-from avatar_bridge.frames import AudioEndMarkerFrame, PushToTalkStartFrame, SpeechPausingFrame, SpeechResumedFrame
+from avatar_bridge.frames import (
+    AudioEndMarkerFrame,
+    Errors,
+    HeardFrame,
+    PushToTalkStartFrame,
+    SpeechPausingFrame,
+    SpeechResumedFrame,
+)
 from avatar_bridge.recordings import Recorder
 from avatar_bridge.state import SessionState
 from voice.asr import Recognizer
@@ -73,6 +80,8 @@ class VoiceSTTService(SegmentedSTTService):
         recorder: Recorder | None = None,
         vad_stop_s: float = 0.15,
         corrector: Corrector | None = None,
+        recognizers: Callable[[str | None], Recognizer] | None = None,
+        errors: Errors | None = None,
         **kwargs,
     ):
         kwargs.setdefault("ttfs_p99_latency", 1.5)
@@ -84,6 +93,9 @@ class VoiceSTTService(SegmentedSTTService):
             **kwargs,
         )
         self.recognizer = recognizer
+        self._recognizers = recognizers or (lambda model: recognizer)  # model name (None = default) -> recogniser
+        self.errors = errors or Errors()
+        self._end_of_turn_ms: int | None = None
         self.state = state or SessionState()
         self.partial_interval_s = partial_interval_s
         self.recorder = recorder
@@ -95,6 +107,13 @@ class VoiceSTTService(SegmentedSTTService):
         self._speculation: asyncio.Task | None = None
         self.vad_stop_s = vad_stop_s  # the VAD pause follows at least this much silence
         self._partial_decode: tuple[int, asyncio.Future] | None = None  # (audio bytes, decode) in flight
+
+    async def _update_settings(self, delta: STTSettings):
+        """STTUpdateSettingsFrame from the controller: this kiosk's ASR model (None = the bridge's)."""
+        changed = await super()._update_settings(delta)
+        if is_given(delta.model):
+            self.recognizer = self._recognizers(delta.model)
+        return changed
 
     async def cancel(self, frame):
         self._drop_speculation()
@@ -130,15 +149,13 @@ class VoiceSTTService(SegmentedSTTService):
             await self._start_segment(keep_preroll=True)
             if self.partial_interval_s > 0:
                 self._partials = self.create_task(self._partial_loop())
-        elif isinstance(frame, UserStoppedSpeakingFrame) and self._user_speaking:
+        elif isinstance(frame, UserStoppedSpeakingFrame) and compat.segment_open(self):
             # end-of-turn detection time: from the VAD pause (which lags the speech by vad_stop_s) to the decision
-            self.state.end_of_turn_ms = round((time.perf_counter() - self._vad_stopped_at) * 1000)
+            self._end_of_turn_ms = round((time.perf_counter() - self._vad_stopped_at) * 1000)
             await self._end_segment()
 
     async def _start_segment(self, keep_preroll: bool) -> None:
-        if not keep_preroll:
-            self._audio_buffer.clear()
-        self._user_speaking = True
+        compat.open_segment(self, keep_preroll)
 
     def _speech_resumed(self) -> None:
         self._vad_paused = False
@@ -147,14 +164,15 @@ class VoiceSTTService(SegmentedSTTService):
     def _pause_started(self, quiet_s: float) -> None:
         """The citizen paused (maybe finished): decode what they said while the pause is confirmed and judged."""
         self._vad_paused = True
-        if self._user_speaking and self.state.hands_free:
+        if compat.segment_open(self) and self.state.hands_free:
             self._drop_speculation()
             partial = self._partial_decode
             silence_bytes = int(quiet_s * self.sample_rate) * 2
-            if partial is not None and not partial[1].done() and partial[0] >= len(self._audio_buffer) - silence_bytes:
+            heard = len(compat.segment_audio(self))
+            if partial is not None and not partial[1].done() and partial[0] >= heard - silence_bytes:
                 self._speculation = partial[1]  # that partial heard the whole utterance: no second decode
                 return
-            audio = bytes(self._audio_buffer) + self._trailing_silence()
+            audio = bytes(compat.segment_audio(self)) + self._trailing_silence()
             self._speculation = asyncio.ensure_future(self._decode(audio))
 
     def _drop_speculation(self) -> None:
@@ -173,19 +191,17 @@ class VoiceSTTService(SegmentedSTTService):
             self._partials = None
         speculation, self._speculation = self._speculation, None
         if speculation is not None and self._vad_paused:
-            self._user_speaking = False
-            segment = SpeculatedSegment(bytes(self._audio_buffer))
+            segment = SpeculatedSegment(bytes(compat.segment_audio(self)))
             segment.task = speculation
-            self._audio_buffer.clear()
-            await self._segment_queue.put(segment)
+            await compat.hand_over_segment(self, segment)
             return
         if speculation is not None:
             speculation.cancel()
-        await self._handle_user_stopped_speaking(VADUserStoppedSpeakingFrame())
+        await compat.close_segment(self)
 
     async def process_audio_frame(self, frame: InputAudioRawFrame, direction: FrameDirection):
         if isinstance(frame, AudioEndMarkerFrame):
-            if self._user_speaking:
+            if compat.segment_open(self):
                 await self._end_segment()
             return
         await super().process_audio_frame(frame, direction)
@@ -196,7 +212,7 @@ class VoiceSTTService(SegmentedSTTService):
             await asyncio.sleep(self.partial_interval_s)
             if self._vad_paused:
                 continue  # a pause may be the end: keep the CPU for the speculative decode
-            audio = bytes(self._audio_buffer)
+            audio = bytes(compat.segment_audio(self))
             if len(audio) - decoded < MIN_PARTIAL_AUDIO_S * self.sample_rate * 2:
                 continue
             decoded = len(audio)
@@ -213,7 +229,7 @@ class VoiceSTTService(SegmentedSTTService):
                 continue
             finally:
                 self._partial_decode = None
-            if result.text and self._user_speaking:
+            if result.text and compat.segment_open(self):
                 await self.push_frame(
                     OutputTransportMessageUrgentFrame(
                         message={
@@ -234,7 +250,7 @@ class VoiceSTTService(SegmentedSTTService):
                 transcript = await self._decode(audio)
         except Exception as exc:  # a decode failure must not end the session
             _LOG.exception("ASR failed")
-            yield OutputTransportMessageUrgentFrame(message=protocol.error("asr_failed", f"recognition failed: {exc}"))
+            yield self.errors.frame("asr_failed", f"recognition failed: {exc}")
             yield OutputTransportMessageUrgentFrame(message=protocol.state("idle"))
             return
         transcript = self.corrector.correct_transcript(transcript)
@@ -251,4 +267,7 @@ class VoiceSTTService(SegmentedSTTService):
         )
         if self.recorder is not None:
             await asyncio.to_thread(self.recorder.save, self.state, audio, self.sample_rate, transcript.text)
-        yield TranscriptionFrame(transcript.text, "citizen", time_now_iso8601(), result=transcript)
+        end_of_turn_ms, self._end_of_turn_ms = self._end_of_turn_ms, None
+        yield HeardFrame(
+            transcript.text, "citizen", time_now_iso8601(), result=transcript, end_of_turn_ms=end_of_turn_ms
+        )

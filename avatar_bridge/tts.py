@@ -7,26 +7,37 @@ and its audio contexts carry no per-sentence timeline. Each sentence goes out as
 a `speech` message followed by its audio frames; the output transport keeps
 them in order and paces the audio. An InterruptionFrame cancels synthesis
 (Pipecat cancels this processor's task; the stream's producer goes with it).
+
+It tells the controller, upstream, when it starts and finishes a reply
+(ReplyStartedFrame / ReplyFinishedFrame, which also says whether the reply was a
+farewell); the controller derives "the avatar is speaking" and renews the
+session after a farewell. Voice changes arrive as Pipecat's TTSUpdateSettingsFrame.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 import numpy as np
 from pipecat.frames.frames import (
+    BotStoppedSpeakingFrame,
     Frame,
     InterruptionFrame,
     OutputTransportMessageFrame,
     OutputTransportMessageUrgentFrame,
     TTSAudioRawFrame,
+    TTSStartedFrame,
+    TTSStoppedFrame,
+    TTSUpdateSettingsFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.services.settings import is_given
 
 from avatar_bridge import gestures, protocol
 from avatar_bridge.captions import DisplayAligner
-from avatar_bridge.frames import BotReplyFrame
+from avatar_bridge.frames import BotReplyFrame, Errors, ReplyFinishedFrame, ReplyStartedFrame
 from avatar_bridge.state import SessionState
 from voice.streaming import SpeechChunk, stream_speech
 from voice.tts.base import TTSEngine
@@ -75,11 +86,15 @@ class SpeechSynthesizer(FrameProcessor):
         packet_bytes: int = 0,
         elderly_rate: float = 0.85,
         out_sample_rate: int | None = None,
+        voices: Callable[[str | None], TTSEngine] | None = None,
+        errors: Errors | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.packet_bytes = packet_bytes  # the output transport's audio packet size
         self.engine = engine  # may be swapped per session for the kiosk's voice (same sample rate)
+        self._voices = voices or (lambda voice: engine)  # voice name (None = the bridge's) -> engine
+        self.errors = errors or Errors()
         self.state = state
         self.rate = rate  # unused when the session has its own rate (state.speaking_rate, from the kiosk profile)
         self.elderly_rate = elderly_rate
@@ -95,14 +110,17 @@ class SpeechSynthesizer(FrameProcessor):
             # An interrupted turn still reports what it measured: either it is being synthesised, or it is
             # synthesised but its audio (and the `metrics` queued behind it) is about to be dropped.
             pending, counted = self._turn, False
-            if pending is None and self._last is not None and self.state.open_utterance == self._last[0]:
+            if pending is None and self._last is not None:
                 pending, counted = self._last, True
             self._turn = self._last = None
             if self._stream is not None:
                 self._stream.cancel()
                 self._stream = None
-            self.state.replying = False
             await self.push_frame(frame, direction)
+            if pending is not None and not counted:
+                await self.push_frame(
+                    ReplyFinishedFrame(utterance_id=pending[0], interrupted=True), FrameDirection.UPSTREAM
+                )
             if pending is not None:
                 uid, stages = pending
                 stages = stages | {"total_ms": None}
@@ -115,7 +133,12 @@ class SpeechSynthesizer(FrameProcessor):
                 )
         elif isinstance(frame, BotReplyFrame):
             await self._speak(frame)
+        elif isinstance(frame, TTSUpdateSettingsFrame) and (frame.service is None or frame.service is self):
+            if frame.delta is not None and is_given(frame.delta.voice):
+                self.engine = self._voices(frame.delta.voice)
         else:
+            if isinstance(frame, BotStoppedSpeakingFrame):
+                self._last = None  # its audio has gone out: nothing of it is left to interrupt
             await self.push_frame(frame, direction)
 
     async def _msg(self, message: dict) -> None:
@@ -128,17 +151,20 @@ class SpeechSynthesizer(FrameProcessor):
         await self._msg(protocol.state("idle"))
         if self.on_turn:
             self.on_turn(stages)
-        if self.state.closing:
-            await self._renew()
+        await self._finished(reply, spoke=False)
 
-    async def _renew(self) -> None:
-        """The farewell was given: the next citizen starts fresh."""
-        self.state.renew()
-        _LOG.info("session renewed (goodbye): %s", self.state.session_id)
-        await self._msg(protocol.session(self.state.session_id, self.state.kiosk_id, "goodbye", self.out_sample_rate))
-        await self._msg(protocol.state("idle"))
+    async def _started(self, reply: BotReplyFrame) -> None:
+        await self.push_frame(ReplyStartedFrame(utterance_id=reply.utterance_id), FrameDirection.UPSTREAM)
+
+    async def _finished(self, reply: BotReplyFrame, spoke: bool) -> None:
+        """To the controller: the reply is out; a farewell that was given ends the conversation."""
+        await self.push_frame(
+            ReplyFinishedFrame(utterance_id=reply.utterance_id, spoke=spoke, farewell=reply.farewell),
+            FrameDirection.UPSTREAM,
+        )
 
     async def _speak(self, reply: BotReplyFrame) -> None:
+        await self._started(reply)
         if not self.state.audio_out:
             await self._silent_reply(reply)
             return
@@ -148,7 +174,6 @@ class SpeechSynthesizer(FrameProcessor):
         captions = DisplayAligner(reply.text, self.state.language)
         stages = dict(reply.stages)
         self._turn = (uid, stages)
-        self.state.replying = True
         await self._msg({"type": "emotion", "utterance_id": uid, "name": plan.emotion[0], "intensity": plan.emotion[1]})
         seq = 0
         offset_ms = 0  # where this chunk starts in the audio actually sent (padding included)
@@ -157,6 +182,7 @@ class SpeechSynthesizer(FrameProcessor):
             self._stream = stream = stream_speech(self.engine, reply.text, rate=rate, language=self.state.language)
             async for chunk in stream:
                 if seq == 0:
+                    await self.push_frame(TTSStartedFrame(context_id=uid))
                     stages["tts_first_ms"] = chunk.synthesis_ms
                     stages["first_speech_ms"] = round((time.perf_counter() - reply.turn_started) * 1000)
                     await self.push_frame(OutputTransportMessageUrgentFrame(message=protocol.state("speaking")))
@@ -172,22 +198,22 @@ class SpeechSynthesizer(FrameProcessor):
                 seq += 1
         except Exception as exc:
             _LOG.exception("synthesis failed")
-            await self.push_frame(
-                OutputTransportMessageUrgentFrame(
-                    message=protocol.error("tts_failed", f"speech synthesis failed: {exc}")
-                )
-            )
+            await self.push_frame(self.errors.frame("tts_failed", f"speech synthesis failed: {exc}"))
         finally:
             self._stream = None
-            self.state.replying = False
         self._turn = None
         self._last = (uid, stages)
         stages["total_ms"] = round((time.perf_counter() - reply.turn_started) * 1000)
         if seq:
+            # Queued behind the last audio: the output transport sends BotStoppedSpeakingFrame as soon as that
+            # audio is out (not 0.35 s of silence later), so the controller knows the avatar has finished.
+            await self.push_frame(TTSStoppedFrame(context_id=uid))
             await self._msg({"type": "speech_end", "utterance_id": uid, "interrupted": False})
         await self._msg({"type": "metrics", "utterance_id": uid, "stages": stages})
         await self._msg(protocol.state("idle"))
         if self.on_turn:
             self.on_turn(stages)
-        if self.state.closing and seq:  # the farewell was spoken: the next citizen starts fresh
-            await self._renew()
+        if seq:
+            await self._finished(reply, spoke=True)
+        else:  # nothing was spoken (synthesis failed): a farewell that was not heard does not end the conversation
+            await self._finished(BotReplyFrame(utterance_id=uid), spoke=False)

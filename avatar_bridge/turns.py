@@ -45,8 +45,9 @@ from pipecat.turns.user_stop.turn_analyzer_user_turn_stop_strategy import TurnAn
 from pipecat.turns.user_turn_processor import UserTurnProcessor
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
+from avatar_bridge import pipecat_compat as compat
 from avatar_bridge import protocol
-from avatar_bridge.frames import AudioEndMarkerFrame, SpeechPausingFrame, SpeechResumedFrame
+from avatar_bridge.frames import AudioEndMarkerFrame, SpeechPausingFrame, SpeechResumedFrame, TurnTimingFrame
 from avatar_bridge.state import SessionState
 
 ECHO_WINDOW_MS = 300  # loudness of the last this-many ms decides echo or citizen
@@ -63,9 +64,9 @@ class TurnSettings:
     elderly_end_silence_s: float = 2.0
     echo_dbfs: float = -35.0
 
-    def fallback_s(self, state: SessionState) -> float:
+    def fallback_s(self, end_silence_s: float, elderly: bool) -> float:
         """The kiosk's end-of-speech silence; in elderly mode at least `elderly_end_silence_s`."""
-        return max(state.end_silence_s, self.elderly_end_silence_s) if state.elderly else state.end_silence_s
+        return max(end_silence_s, self.elderly_end_silence_s) if elderly else end_silence_s
 
 
 class HandsFreeVAD(VADProcessor):
@@ -99,13 +100,13 @@ class HandsFreeVAD(VADProcessor):
         vad = self.analyzer
         if not self._pausing_frames and vad.sample_rate:
             self._pausing_frames = max(1, round(self._speculate_after_s * vad.sample_rate / vad.num_frames_required()))
-        stopping = vad._vad_state == VADState.STOPPING  # Pipecat keeps the state machine private
-        if stopping and not self._pausing and vad._vad_stopping_count >= self._pausing_frames:
+        stopping = compat.vad_state(vad) == VADState.STOPPING
+        if stopping and not self._pausing and compat.vad_quiet_frames(vad) >= self._pausing_frames:
             self._pausing = True
             await self.push_frame(SpeechPausingFrame(quiet_s=self._speculate_after_s))
         elif self._pausing and not stopping:
             self._pausing = False
-            if vad._vad_state == VADState.SPEAKING:
+            if compat.vad_state(vad) == VADState.SPEAKING:
                 await self.push_frame(SpeechResumedFrame())
 
 
@@ -113,12 +114,7 @@ class EndOfTurnAnalyzer(LocalSmartTurnAnalyzerV3):
     """Smart-Turn v3 (bundled ONNX model) whose silence fallback can change during a session (elderly mode)."""
 
     def set_fallback(self, seconds: float) -> None:
-        self._params = SmartTurnParams(
-            stop_secs=seconds,
-            pre_speech_ms=self._params.pre_speech_ms,
-            max_duration_secs=self._params.max_duration_secs,
-        )
-        self._stop_ms = seconds * 1000
+        compat.set_smart_turn_fallback(self, seconds)
 
 
 def dbfs(pcm: bytes) -> float:
@@ -174,7 +170,8 @@ class TurnTaker(UserTurnProcessor):
     def __init__(self, state: SessionState, settings: TurnSettings, **kwargs):
         self.state = state
         self.settings = settings
-        self.analyzer = EndOfTurnAnalyzer(params=SmartTurnParams(stop_secs=settings.fallback_s(state)))
+        fallback = settings.fallback_s(state.end_silence_s, state.elderly)
+        self.analyzer = EndOfTurnAnalyzer(params=SmartTurnParams(stop_secs=fallback))
         self.start_strategy = GuardedVADTurnStart(state, settings.echo_dbfs)
         stop = TurnAnalyzerUserTurnStopStrategy(turn_analyzer=self.analyzer, wait_for_transcript=False)
         super().__init__(
@@ -188,11 +185,10 @@ class TurnTaker(UserTurnProcessor):
             for message in protocol.listening():
                 await processor.push_frame(OutputTransportMessageUrgentFrame(message=message))
 
-    def apply(self, state: SessionState) -> None:
-        """Elderly mode or the kiosk's end-of-speech silence changed."""
-        self.analyzer.set_fallback(self.settings.fallback_s(state))
-
     async def process_frame(self, frame: Frame, direction: FrameDirection):
+        if isinstance(frame, TurnTimingFrame):  # elderly mode or the kiosk's end-of-speech silence changed
+            self.analyzer.set_fallback(self.settings.fallback_s(frame.end_silence_s, frame.elderly))
+            return
         if isinstance(frame, InputAudioRawFrame) and not self.state.hands_free:
             await self.push_frame(frame, direction)
             return

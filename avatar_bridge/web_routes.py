@@ -44,15 +44,16 @@ def qr_svg(url: str) -> str:
 
 
 @functools.cache
-def _knowledge_base():
+def _knowledge_base(kb_dir: str | None = None):
+    """The knowledge base the action server answers from (LOBBY_KB_DIR / --kb-dir), loaded once."""
     from kb import load_knowledge_base
 
-    return load_knowledge_base()
+    return load_knowledge_base(kb_dir)
 
 
-def service_facts(service_id: str) -> dict[str, Any]:
+def service_facts(service_id: str, kb_dir: str | None = None) -> dict[str, Any]:
     """What a kiosk card shows about one service besides the answered topic; KeyError if unknown."""
-    kb = _knowledge_base()
+    kb = _knowledge_base(kb_dir)
     service = kb.services[service_id]
     zone = next((z for z in kb.hall.zones if z.id == service.location.zone), None)
     url = service_page_url(kb.hall.website, service.id)
@@ -77,7 +78,7 @@ def _rasa_webchat() -> bytes:
     return FONT_IMPORT.sub("", text).encode("utf-8")
 
 
-def mount_web(app: FastAPI, web_dir: Path = WEB_DIR) -> None:
+def mount_web(app: FastAPI, web_dir: Path = WEB_DIR, kb_dir: str | None = None) -> None:
     """Add the kiosk page, the widget and their static files to the bridge's app."""
 
     @app.middleware("http")
@@ -102,7 +103,7 @@ def mount_web(app: FastAPI, web_dir: Path = WEB_DIR) -> None:
     @app.get("/api/services/{service_id}")
     async def service(service_id: str):
         try:
-            return service_facts(service_id)
+            return service_facts(service_id, kb_dir)
         except KeyError:
             raise HTTPException(404, f"no service {service_id!r} in the knowledge base") from None
 

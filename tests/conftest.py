@@ -13,6 +13,7 @@ import pytest
 from kb import load_knowledge_base
 from testkit import PINNED_NOW
 from testkit.dialogue import Conversation, DialogueServers
+from tests.cards.contract import cards_in_tracker, contract_breaches
 
 SLOW_FIXTURES = {"dialogue", "workspace", "trainer_browser", "browser"}
 
@@ -33,6 +34,11 @@ def dialogue(tmp_path_factory):
     servers = DialogueServers(workdir=tmp_path_factory.mktemp("dialogue"), now=PINNED_NOW).start()
     yield servers
     servers.stop()
+    # The card contract (cards/): every card the running dialogue core sent in this test session, to the dialogue,
+    # bridge and web tests alike, must validate against the published JSON Schema.
+    sent = cards_in_tracker(servers.tracker_db)
+    breaches = contract_breaches(sent)
+    assert not breaches, f"{len(breaches)} of {len(sent)} cards sent break the card contract: {breaches[:5]}"
 
 
 @pytest.fixture

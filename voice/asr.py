@@ -26,6 +26,8 @@ from voice.audio import AudioInput, load_clip
 from voice.bias import BIAS_MODES, Biasing, BiasMode, build_biasing, knowledge_base_terms
 from voice.errors import AudioTooLongError, ModelNotInstalledError, UnsupportedLanguageError
 from voice.models import require_model_dir
+from voice.whisper_compat import install_window_patch as _install_window_patch
+from voice.whisper_compat import window as _window
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
@@ -91,32 +93,16 @@ class Transcript:
 # after the speech (and a 10 s minimum) accuracy on our round-trip set was unchanged
 # while base went from ~660 ms to ~210 ms per question. With less padding Whisper
 # starts repeating itself, hence the margins. faster-whisper has no option for this,
-# so its pad_or_trim is wrapped: the wrapper pads to a per-thread frame count when a
+# so its pad_or_trim is wrapped (voice/whisper_compat.py): the wrapper pads to a per-thread frame count when a
 # Recognizer call set one, and behaves exactly as before otherwise (other users of
 # faster-whisper in the same process, e.g. Pipecat's STT service, are unaffected).
 FIT_MIN_FRAMES = 1000  # 10 s
 FIT_MARGIN_FRAMES = 600  # 6 s
 FULL_FRAMES = 3000
-_window = threading.local()
 
 
 def _fit_frames(samples: int) -> int:
     return min(FULL_FRAMES, max(FIT_MIN_FRAMES, samples // 160 + FIT_MARGIN_FRAMES))
-
-
-def _install_window_patch() -> None:
-    import faster_whisper.transcribe as fw_transcribe
-
-    original = fw_transcribe.pad_or_trim
-    if getattr(original, "_lobby_guide_window", False):
-        return
-
-    def pad_or_trim(array: np.ndarray, length: int = FULL_FRAMES, *, axis: int = -1) -> np.ndarray:
-        frames = getattr(_window, "frames", None)
-        return original(array, frames if frames and length == FULL_FRAMES else length, axis=axis)
-
-    pad_or_trim._lobby_guide_window = True  # type: ignore[attr-defined]
-    fw_transcribe.pad_or_trim = pad_or_trim
 
 
 _MODEL_CACHE: dict[tuple[str, str, int], WhisperModel] = {}

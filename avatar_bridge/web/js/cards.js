@@ -1,5 +1,6 @@
 // Cards and quick-reply buttons, shared by the kiosk and the web widget. A card is the dialogue core's
-// custom payload (docs/ARCHITECTURE.md "Cards"); service cards also show the knowledge base's facts
+// custom payload; it reads only the fields the card contract documents (cards/model.py, published as
+// avatar_bridge/schemas/card.json; docs/ARCHITECTURE.md "Cards"). Service cards also show the knowledge base's facts
 // (window and zone, time, fee) and a QR code to the service's page, fetched from the bridge.
 
 export function h(tag, attrs = {}, ...children) {
@@ -41,7 +42,7 @@ function feeText(t, fee) {
 
 function directionsText(d) {
   if (!d) return null;
-  return d.sentence || [d.side && `on your ${d.side}`, d.distance_m && `${d.distance_m} m`,
+  return [d.side && `on your ${d.side}`, d.distance_m && `${d.distance_m} m`,
     d.floor_change ? `${Math.abs(d.floor_change)} floor${Math.abs(d.floor_change) > 1 ? "s" : ""} ${d.floor_change > 0 ? "up" : "down"}` : null]
     .filter(Boolean).join(", ");
 }
