@@ -67,7 +67,7 @@ def test_a_model_worse_on_some_intent_is_not_activated_without_an_override_reaso
         report = ada.get("/reports/lobby-worse0000000").text
         assert "not passed" in report and "greet" in report and "Override reason" in report
         r = ada.post("/models/lobby-worse0000000/activate", {"override_reason": ""})
-        assert "Not activated: 1 intent(s) worse than the live model by more than 0.15: greet" in r.text
+        assert f"Not activated: 1 intent(s) worse than the live model by more than {live.gate_margin}: greet" in r.text
         assert "An admin can override this with a reason." in r.text
         assert live_model(live) == live_name
     finally:
