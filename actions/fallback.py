@@ -94,10 +94,18 @@ class ActionDefaultAskAffirmation(Action):
 
         ranking = [r for r in tracker.latest_message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
         text = tracker.latest_message.get("text") or ""
-        if not ranking or ranking[0].get("name") not in INTENT_TOPIC or text.startswith("/"):
+        if not ranking or text.startswith("/"):
             return None, None
         intent = ranking[0]["name"]
         resolution = resolver(knowledge_base()).resolve(text, intent="ask_service")
+        if intent not in INTENT_TOPIC:
+            # The model's guess is not a service question, but the words name exactly one service
+            # ("tell me about hukou", a name it never saw in training): the name is the better evidence.
+            return (
+                (resolution.service_id, None)
+                if resolution.service_id and resolution.how == "explicit"
+                else (None, None)
+            )
         if resolution.service_id and resolution.how in {"explicit", "semantic"}:
             return resolution.service_id, intent
         return None, None

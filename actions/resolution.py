@@ -43,6 +43,10 @@ ANSWER_MARGIN = 0.75
 CHOICE_MIN = 2.0
 CHOICE_MARGIN = 1.5
 MAX_CHOICES = 3
+# When the words include a vague keyword several services share ("permit", "transfer"), the rest of the
+# sentence must put one of them ahead by a choice's whole width before it is answered without asking:
+# "a permit for my pet dragon" is not a residence permit question.
+KEYWORD_ANSWER_MARGIN = CHOICE_MARGIN
 # Up to this many words, an ask_service/inform turn after a choice is read as an answer to it.
 SHORT_ANSWER_WORDS = 4
 # Semantic per-service score: mean of the service's best SEM_TOP passages.
@@ -298,7 +302,7 @@ class Resolver:
             kw_ranked = sorted(keyword_pool, key=lambda s: -scores[s])
             k1 = scores[kw_ranked[0]]
             k2 = scores[kw_ranked[1]]
-            if k1 >= ANSWER_MIN and k1 - k2 >= ANSWER_MARGIN and kw_ranked[0] == best:
+            if k1 >= ANSWER_MIN and k1 - k2 >= KEYWORD_ANSWER_MARGIN and kw_ranked[0] == best:
                 return Resolution(best, candidates=kw_ranked[:MAX_CHOICES], how=how, scores=scores)
             if current in kw_ranked and intent != "ask_service":
                 return Resolution(current, candidates=kw_ranked[:MAX_CHOICES], how="context", scores=scores)

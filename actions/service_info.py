@@ -151,6 +151,11 @@ class ActionInformOutsideForm(Action):
                     SlotSet("service_choices", None),
                     SlotSet("service_candidates", offered),
                 ]
+        kb = knowledge_base()
+        named = kb.find_in_text(tracker.latest_message.get("text") or "")
+        if len(named) == 1:  # "jiehunzheng": a bare service name is a question about that service
+            send(dispatcher, service_reply(kb, kb.services[named[0]], "summary", kiosk_id(tracker)))
+            return [SlotSet("service", named[0]), SlotSet("service_choices", None)]
         dispatcher.utter_message(response="utter_inform_without_context")
         return []
 

@@ -39,7 +39,7 @@ from rasa.shared.nlu.constants import ACTION_TEXT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from sentence_encoder import SentenceEncoder
+from sentence_encoder import DIMENSION, SentenceEncoder
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +121,11 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
                 vectors = self._encoder.query([message.get(attribute) for message in pending])
                 for message, vector in zip(pending, vectors, strict=True):
                     self._set(message, vector, attribute)
+        # An empty message still needs dense features of the trained width, or DIET's input signature
+        # does not match and the whole turn fails: a zero vector says "no meaning", and the fallback answers.
+        for message in messages:
+            if not message.get(TEXT) and message.get(TEXT) is not None:
+                self._set(message, np.zeros(DIMENSION, dtype=np.float32), TEXT)
         return messages
 
     def _set(self, message: Message, vector: np.ndarray, attribute: str) -> None:

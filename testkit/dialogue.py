@@ -109,7 +109,9 @@ class DialogueServers:
         )  # fmt: skip
 
     def start_rasa(self) -> None:
-        self.rasa_port = free_port()
+        # A restart keeps the port, as a real restart keeps its address: the bridges started for the
+        # whole test session go on talking to the same URL.
+        self.rasa_port = self.rasa_port or free_port()
         self.rasa_proc, self.rasa_startup_s = start_process(
             [str(VENVS / "rasa" / "bin" / "python"), "-m", "nlu.rasa_cli", "run", "--model", str(self.model),
              "--endpoints", "endpoints.yml", "--credentials", "credentials.yml", "--enable-api",
