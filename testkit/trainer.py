@@ -28,7 +28,9 @@ PASSWORDS = {"ada": "ada-admin-pass", "ann": "ann-annotator-pass"}
 def copy_project(dest: Path, weaken: bool = True, epochs: int | None = 20) -> Path:
     """A project directory the trainer may change freely: config, domain, data, the test split.
 
-    `weaken` cuts WEAK_INTENT to two examples; `epochs` shortens DIET (None keeps the production config).
+    `weaken` cuts WEAK_INTENT to two examples and trains on sparse features only (the pretrained sentence
+    vectors let even two examples generalise, so the weakness would not be real); `epochs` shortens DIET
+    (None keeps the production config).
     """
     dest.mkdir(parents=True, exist_ok=True)
     for name in ("config.yml", "domain.yml"):
@@ -41,6 +43,10 @@ def copy_project(dest: Path, weaken: bool = True, epochs: int | None = 20) -> Pa
         config = dest / "config.yml"
         config.write_text(config.read_text().replace("epochs: 60", f"epochs: {epochs}"))
     if weaken:
+        config = dest / "config.yml"
+        dense = "  - name: nlu.sentence_featurizer.SentenceEncoderFeaturizer\n"
+        assert dense in config.read_text(), "config.yml changed: update the weakened workspace"
+        config.write_text(config.read_text().replace(dense, ""))
         nlu = dest / "data" / "nlu" / "nlu.yml"
         text = nlu.read_text()
         start = text.index(f"- intent: {WEAK_INTENT}\n")

