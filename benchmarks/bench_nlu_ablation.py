@@ -36,6 +36,7 @@ from typing import Any
 import httpx
 import yaml
 
+from benchmarks.bench_dialogue import pct, rss_mb
 from benchmarks.docs_section import write_section
 from benchmarks.environment import environment
 from scoring import load_citizen_split, load_rasa_split, predicted_intent, score_intents
@@ -81,11 +82,6 @@ VARIANTS = {
 
 def say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))] if ordered else 0.0
 
 
 # --- configurations ---------------------------------------------------------------------------------------
@@ -214,20 +210,6 @@ def train(variant: Variant, config: dict[str, Any], data_dir: Path, workdir: Pat
     usage = re.findall(r"PEAK_RSS_KB (\d+) CPU_S ([\d.]+)", text)
     peak, cpu = (int(usage[-1][0]) / 1024, float(usage[-1][1])) if usage else (0.0, 0.0)
     return workdir / "model.tar.gz", seconds, peak, cpu
-
-
-def rss_mb(pid: int) -> float:
-    pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
-                    .stdout.split()]  # fmt: skip
-    total = 0
-    for p in pids:
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except FileNotFoundError:
-            pass
-    return total / 1024
 
 
 class Server:
