@@ -6,4 +6,4 @@ cd "$LOBBY_ROOT"
 say "lint"
 "$APP_PY" -m ruff check .
 say "tests"
-exec "$APP_PY" -m pytest -p no:cacheprovider -q -ra "$@"
+exec "$APP_PY" -m pytest -p no:cacheprovider -q -ra --durations=30 "$@"

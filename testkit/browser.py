@@ -35,11 +35,20 @@ def start_kiosk(page: Page, server: BridgeServer, query: str = "") -> Page:
 
 
 def ask(page: Page, question: str) -> None:
-    """Type a question and wait until the guide has answered and finished speaking."""
+    """Type a question and wait until the guide has answered and finished speaking.
+
+    "Quiet" alone is not enough: right after Send the kiosk is still idle and silent, so the wait also needs
+    the reply's text and a new utterance that has been played to its end (the kiosk always speaks).
+    """
     answers = page.locator(".msg-bot").count()
+    utterances = page.evaluate("window.lobbyKiosk.player.utterances.size")
     page.get_by_role("textbox", name="Type your question").fill(question)
     page.get_by_role("button", name="Send").click()
     page.wait_for_function(f"document.querySelectorAll('.msg-bot').length > {answers}")
+    page.wait_for_function(
+        f"(() => {{ const u = [...window.lobbyKiosk.player.utterances.values()];"
+        f" return u.length > {utterances} && u.every((x) => x.done); }})()"
+    )
     wait_until_quiet(page)
 
 

@@ -19,7 +19,7 @@ import math
 import pytest
 
 from avatar_bridge.config import BridgeConfig
-from testkit.browser import ARTIFACTS, TIMEOUT_MS, start_kiosk, wait_until_quiet
+from testkit.browser import ARTIFACTS, TIMEOUT_MS, ask, start_kiosk, wait_until_quiet
 from testkit.kiosk import BridgeServer
 from testkit.servers import free_port
 
@@ -312,9 +312,7 @@ WATCH = """() => {
 def test_listing_materials_counts_one_more_finger_per_item_as_it_is_spoken(page, bridge, kb):
     start_kiosk(page, bridge)
     page.evaluate(WATCH)
-    page.get_by_role("textbox", name="Type your question").fill("what do I need to bring for a passport?")
-    page.get_by_role("button", name="Send").click()
-    wait_until_quiet(page)
+    ask(page, "what do I need to bring for a passport?")
     items = len(kb.services["passport_travel_permit"].materials)
     raised = page.evaluate("window.seen.raised")
     assert raised[: min(items, 5)] == list(range(1, min(items, 5) + 1)), raised
@@ -342,9 +340,7 @@ def test_directions_to_another_floor_show_a_floor_sign_on_card_and_avatar(page, 
 def test_captions_show_the_window_as_written_while_the_voice_says_it(page, bridge):
     start_kiosk(page, bridge)
     page.evaluate(WATCH)
-    page.get_by_role("textbox", name="Type your question").fill("where is the passport window?")
-    page.get_by_role("button", name="Send").click()
-    wait_until_quiet(page)
+    ask(page, "where is the passport window?")
     spoken = page.evaluate("[...lobbyKiosk.player.utterances.values()].flatMap((u) => u.words.map((w) => w.word))")
     assert "thirteen" in [w.lower() for w in spoken], "the voice says 'C thirteen'"
     captions = " ".join(page.evaluate("[...window.seen.captions]"))
