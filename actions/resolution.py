@@ -38,7 +38,7 @@ from kb import KnowledgeBase
 # + TFIDF_WEIGHT * TF-IDF cosine + ENTITY_BONUS if the NLU tagged the service.
 TFIDF_WEIGHT = 2.0
 ENTITY_BONUS = 1.0
-ANSWER_MIN = 3.0
+ANSWER_MIN = 2.25  # below ~2.25 the margin alone decides (sweep in docs/knowledge-base.md)
 ANSWER_MARGIN = 0.75
 CHOICE_MIN = 2.0
 CHOICE_MARGIN = 1.5
@@ -47,6 +47,11 @@ MAX_CHOICES = 3
 # sentence must put one of them ahead by a choice's whole width before it is answered without asking:
 # "a permit for my pet dragon" is not a residence permit question.
 KEYWORD_ANSWER_MARGIN = CHOICE_MARGIN
+# A name or alias the knowledge base itself uses to describe other services ("hukou" in the after-death
+# bundle's "cancelling the hukou", in the residence permit's "without hukou") is evidence, not a decision:
+# "grandma died, do we cancel her hukou?" is about the after-death bundle. Such a mention adds this much to
+# its service's combined score, and the ordinary decision rule answers, offers a choice or asks.
+SHARED_NAME_BONUS = 1.5
 # Up to this many words, an ask_service/inform turn after a choice is read as an answer to it.
 SHORT_ANSWER_WORDS = 4
 # Semantic per-service score: mean of the service's best SEM_TOP passages.
@@ -123,15 +128,42 @@ class Resolver:
         self.kb = kb
         self.retriever = retriever
         self._vocab = {sid: self._service_words(sid) for sid in kb.services}
+        self._shared_names = self._names_used_elsewhere()
 
     def _service_words(self, service_id: str) -> set[str]:
         s = self.kb.services[service_id]
         texts = [s.name, *s.aliases, *s.keywords, s.id.replace("_", " ")]
         return {_stem(w) for t in texts for w in words(t) if w not in _FILLER}
 
+    def _names_used_elsewhere(self) -> dict[str, dict[str, set[str]]]:
+        """Service id -> {its name or alias -> the other services whose own descriptions use it}."""
+        described = {
+            s.id: " | ".join(" ".join(words(t)) for t in (s.summary, *s.situations, *(s.eligibility or [])))
+            for s in self.kb.services.values()
+        }
+        shared: dict[str, dict[str, set[str]]] = {}
+        for s in self.kb.services.values():
+            for name in {" ".join(words(n)) for n in (s.name, *s.aliases)} - {""}:
+                users = {o for o, text in described.items() if o != s.id and f" {name} " in f" {text} "}
+                if users:
+                    shared.setdefault(s.id, {})[name] = users
+        return shared
+
+    def _named_only_in_passing(self, text: str, service_id: str) -> set[str]:
+        """The services that also use the name, when the only names of `service_id` in the text are shared."""
+        s = self.kb.services[service_id]
+        plain = " " + " ".join(words(text)) + " "
+        said = {n for n in {" ".join(words(n)) for n in (s.name, *s.aliases)} - {""} if f" {n} " in plain}
+        shared = self._shared_names.get(service_id, {})
+        if not said or not said <= set(shared):
+            return set()
+        return set().union(*(shared[n] for n in said))
+
     # --- evidence -------------------------------------------------------------------------
 
-    def combined(self, text: str, entity_services: set[str] | None = None) -> dict[str, float]:
+    def combined(
+        self, text: str, entity_services: set[str] | None = None, named_bonus: str | None = None
+    ) -> dict[str, float]:
         """Combined semantic + lexical score per service (z-scored, comparable across questions)."""
         sids = list(self.kb.services)
         tfidf = dict(self.kb.rank(text, top=len(sids)))
@@ -151,7 +183,10 @@ class Resolver:
             sem_by = dict(zip(sids, z.tolist(), strict=True))
         entity_services = entity_services or set()
         return {
-            s: sem_by.get(s, 0.0) + TFIDF_WEIGHT * tfidf.get(s, 0.0) + (ENTITY_BONUS if s in entity_services else 0.0)
+            s: sem_by.get(s, 0.0)
+            + TFIDF_WEIGHT * tfidf.get(s, 0.0)
+            + (ENTITY_BONUS if s in entity_services else 0.0)
+            + (SHARED_NAME_BONUS if s == named_bonus else 0.0)
             for s in sids
         }
 
@@ -201,7 +236,14 @@ class Resolver:
                 return Resolution(entity_services[0], how="payload")
         mentioned = kb.find_in_text(text) if text else []
         if len(mentioned) == 1:
-            return Resolution(mentioned[0], candidates=mentioned, how="explicit")
+            only = mentioned[0]
+            users = self._named_only_in_passing(text, only)
+            if users and intent not in {"correct_service", "choose_option"} and len(words(text)) > SHORT_ANSWER_WORDS:
+                # Weigh the name against what the rest of the sentence means (see SHARED_NAME_BONUS); the
+                # current service holds only if its own description uses the name ("cancel the hukou too?").
+                keep = current if current in users else None
+                return self._decide(text, intent, set(entity_services), keep, named_bonus=only, how="shared_name")
+            return Resolution(only, candidates=mentioned, how="explicit")
         if len(mentioned) > 1:
             # "not the pension transfer, the pension check": the correction names both;
             # the one said last is meant. Otherwise let the scores pick among the named ones.
@@ -276,6 +318,7 @@ class Resolver:
         current: str | None,
         restrict: list[str] | None = None,
         how: str = "semantic",
+        named_bonus: str | None = None,
     ) -> Resolution:
         if restrict is None:
             shared = self._shared_keywords(text)
@@ -286,7 +329,7 @@ class Resolver:
                 if current in choices and intent != "ask_service":
                     return Resolution(current, candidates=choices, how="context")
                 return Resolution(None, choices=choices, candidates=choices, how="keywords")
-        scores = self.combined(text, entity_services)
+        scores = self.combined(text, entity_services, named_bonus)
         pool = restrict or list(scores)
         ranked = sorted(pool, key=lambda s: -scores[s])
         best, runner = ranked[0], ranked[1] if len(ranked) > 1 else None

@@ -23,6 +23,9 @@ CASES = {
     "knot": dict(text="we're tying the knot in May"),
     "passport": dict(text="where do I apply for a passport"),
     "transfer": dict(text="I want to transfer something"),
+    "hukou_after_death": dict(text="my father died last week and we were told his hukou has to be closed"),
+    "hukou_move": dict(text="how do I move my hukou into Harbor City from another province"),
+    "hukou_alone": dict(text="hukou"),
     "weather": dict(text="the weather is nice today"),
     "follow_up": dict(text="and can I do it online?", intent="ask_online", current="bereavement_bundle"),
     "follow_up_switch": dict(
@@ -122,6 +125,17 @@ def test_a_life_event_is_answered_with_its_service(verdicts):
 
 def test_a_name_in_the_words_wins_without_guessing(verdicts):
     assert verdicts["semantic:passport"] == {"service": "passport_travel_permit", "choices": [], "how": "explicit"}
+
+
+def test_a_name_other_services_use_in_passing_is_weighed_against_the_meaning(verdicts):
+    # "hukou" also appears in the after-death bundle's own description: a death is not a hukou transfer.
+    died = verdicts["semantic:hukou_after_death"]
+    assert died["service"] == "bereavement_bundle" or (
+        died["service"] is None and "bereavement_bundle" in died["choices"]
+    ), died
+    # ...but a question that is about moving the hukou, or the bare word, is still the hukou transfer.
+    assert verdicts["semantic:hukou_move"]["service"] == "household_registration"
+    assert verdicts["semantic:hukou_alone"]["service"] == "household_registration"
 
 
 def test_a_vague_word_offers_two_or_three_choices(verdicts):
