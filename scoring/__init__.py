@@ -8,7 +8,15 @@ it imports in the app environment and in the trainer without the dialogue server
 
 from scoring.intents import IntentReport, predicted_intent, score_intents
 from scoring.outcome import Outcome, Verdict, judge_service, outcome_of
-from scoring.splits import CITIZEN_SPLIT, CITIZEN_SPLIT_2, RASA_SPLIT, Dialogue, Question, load_citizen_split, load_rasa_split
+from scoring.splits import (
+    CITIZEN_SPLIT,
+    CITIZEN_SPLIT_2,
+    RASA_SPLIT,
+    Dialogue,
+    Question,
+    load_citizen_split,
+    load_rasa_split,
+)
 
 __all__ = [
     "CITIZEN_SPLIT",
