@@ -27,6 +27,7 @@ This module is pure (no rasa_sdk), so it can be tested and benchmarked alone.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 
@@ -52,6 +53,9 @@ KEYWORD_ANSWER_MARGIN = CHOICE_MARGIN
 # "grandma died, do we cancel her hukou?" is about the after-death bundle. Such a mention adds this much to
 # its service's combined score, and the ordinary decision rule answers, offers a choice or asks.
 SHARED_NAME_BONUS = 1.5
+# A misspelled name counts only over a window of at least this many characters (see _misspelled_names).
+MISSPELLED_MIN_CHARS = 10
+MISSPELLED_MIN_RATIO = 0.9
 # Up to this many words, an ask_service/inform turn after a choice is read as an answer to it.
 SHORT_ANSWER_WORDS = 4
 # Semantic per-service score: mean of the service's best SEM_TOP passages.
@@ -129,6 +133,9 @@ class Resolver:
         self.retriever = retriever
         self._vocab = {sid: self._service_words(sid) for sid in kb.services}
         self._shared_names = self._names_used_elsewhere()
+        self._multiword_names = [
+            (" ".join(words(n)), s.id) for s in kb.services.values() for n in (s.name, *s.aliases) if len(words(n)) >= 2
+        ]
 
     def _service_words(self, service_id: str) -> set[str]:
         s = self.kb.services[service_id]
@@ -158,6 +165,31 @@ class Resolver:
         if not said or not said <= set(shared):
             return set()
         return set().union(*(shared[n] for n in said))
+
+    def _misspelled_names(self, text: str) -> list[str]:
+        """Services whose name or alias the text spells wrongly ("socail security crad"), best match first.
+
+        Each name of two words or more is compared with the windows of the text that have as many words,
+        at MISSPELLED_MIN_RATIO: a window with one wrong word in it ("housing fund to" for "housing fund
+        transfer") is a different name, not a misspelling. Single words are left out: "card" or "permit",
+        misspelled or not, names nothing for sure.
+        """
+        ws = words(text)
+        hits: list[tuple[float, str]] = []
+        for name, sid in self._multiword_names:
+            n = len(name.split())
+            for i in range(len(ws) - n + 1):
+                window = " ".join(ws[i : i + n])
+                if len(window) < MISSPELLED_MIN_CHARS:
+                    continue
+                ratio = difflib.SequenceMatcher(None, window, name).ratio()
+                if ratio >= MISSPELLED_MIN_RATIO:
+                    hits.append((ratio, sid))
+        found: list[str] = []
+        for _, sid in sorted(hits, reverse=True):
+            if sid not in found:
+                found.append(sid)
+        return found
 
     # --- evidence -------------------------------------------------------------------------
 
@@ -235,6 +267,12 @@ class Resolver:
             if entity_services:
                 return Resolution(entity_services[0], how="payload")
         mentioned = kb.find_in_text(text) if text else []
+        if not mentioned and text and intent not in {"choose_option", "correct_service"}:
+            misspelled = self._misspelled_names(text)
+            if misspelled and len(words(text)) > 1:
+                # A misspelled name is strong evidence, not a decision ("social insurance record" is one
+                # letter from an alias of the card): it adds SHARED_NAME_BONUS and the rule decides.
+                return self._decide(text, intent, set(entity_services), current, named_bonus=misspelled[0])
         if len(mentioned) == 1:
             only = mentioned[0]
             users = self._named_only_in_passing(text, only)
@@ -256,6 +294,12 @@ class Resolver:
         # A short answer ("pension", "the housing one") picks from the choice; a whole new question
         # that happens to share a word with an option ("my retired mum's pension check") does not.
         short = len(words(text)) <= SHORT_ANSWER_WORDS
+        if offered and short and intent not in {"choose_option", "correct_service"}:
+            # Whatever the language model read into two words ("the transfer" as a fee question), a short
+            # reply right after a choice is first an answer to that choice.
+            picked = self.pick_from(text, offered)
+            if picked:
+                return Resolution(picked, candidates=offered, how="offered")
         if intent in {"choose_option", "correct_service"} or (intent in {"inform", "ask_service"} and short):
             pool = offered or []
             if intent == "correct_service" and not pool:

@@ -26,6 +26,8 @@ CASES = {
     "hukou_after_death": dict(text="my father died last week and we were told his hukou has to be closed"),
     "hukou_move": dict(text="how do I move my hukou into Harbor City from another province"),
     "hukou_alone": dict(text="hukou"),
+    "misspelled": dict(text="my driving licnse has expired"),
+    "near_name": dict(text="moving my social insurance record to where I work now"),
     "weather": dict(text="the weather is nice today"),
     "follow_up": dict(text="and can I do it online?", intent="ask_online", current="bereavement_bundle"),
     "follow_up_switch": dict(
@@ -36,6 +38,7 @@ CASES = {
     "the last one": dict(text="the last one", intent="choose_option", offered=OFFERED),
     "the housing one": dict(text="the housing one", intent="choose_option", offered=OFFERED),
     "pension": dict(text="pension", intent="ask_service", offered=OFFERED),
+    "misread answer": dict(text="the housing fund", intent="ask_fee", offered=OFFERED),
     "other_one": dict(
         text="not that, the other one",
         intent="correct_service",
@@ -138,6 +141,12 @@ def test_a_name_other_services_use_in_passing_is_weighed_against_the_meaning(ver
     assert verdicts["semantic:hukou_alone"]["service"] == "household_registration"
 
 
+def test_a_misspelled_name_is_strong_evidence_but_a_different_name_is_not(verdicts):
+    assert verdicts["semantic:misspelled"]["service"] == "driver_license"
+    # "social insurance record" is one word from an alias of the card, but is about moving the pension record
+    assert verdicts["semantic:near_name"]["service"] != "social_security_card"
+
+
 def test_a_vague_word_offers_two_or_three_choices(verdicts):
     v = verdicts["semantic:transfer"]
     assert v["service"] is None and 2 <= len(v["choices"]) <= 3
@@ -162,6 +171,10 @@ def test_a_follow_up_about_another_life_event_switches(verdicts):
 )
 def test_answers_to_a_choice_resolve_against_the_offered_options(verdicts, answer, expected):
     assert verdicts[f"semantic:{answer}"]["service"] == OFFERED[expected]
+
+
+def test_a_short_answer_to_a_choice_is_read_against_it_whatever_intent_the_model_guessed(verdicts):
+    assert verdicts["semantic:misread answer"]["service"] == "provident_fund_transfer"
 
 
 def test_corrections_pick_the_other_candidate_or_the_sibling_service(verdicts):
