@@ -1,6 +1,7 @@
 """Knowledge-base command line: validate the YAML, export NLU data derived from it.
 
-python -m kb validate            # exit 1 with every problem listed
+python -m kb validate            # exit 1 with every problem listed (English + every enabled language)
+python -m kb validate --lang zh  # only the base files and the Chinese text
 python -m kb export-nlu OUT.yml  # entity synonyms + lookup tables for Rasa
 """
 
@@ -10,7 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from kb.loader import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
+from kb.languages import BASE_LANGUAGE, LANGUAGES_ENV, enabled_languages, parse_languages
+from kb.loader import KnowledgeBase, KnowledgeBaseError, check_languages, load_knowledge_base
 
 
 def export_nlu(kb: KnowledgeBase) -> str:
@@ -38,24 +40,48 @@ def export_nlu(kb: KnowledgeBase) -> str:
     return "\n".join(lines) + "\n"
 
 
+def validate(data: Path | None, lang: str | None) -> int:
+    """Exit status 0 when the English files and every language asked for are complete and valid."""
+    try:
+        languages = parse_languages(lang) if lang else enabled_languages()
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    problems = check_languages(data, languages)
+    if problems:
+        print(KnowledgeBaseError(problems), file=sys.stderr)
+        return 1
+    kb = load_knowledge_base(data)
+    others = [code for code in languages if code != BASE_LANGUAGE]
+    print(
+        f"knowledge base OK: {len(kb.services)} services, {len(kb.hall.zones)} zones, {len(kb.hall.kiosks)} kiosks; "
+        f"languages: {', '.join([BASE_LANGUAGE, *others])}"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kb", description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=None, help="data folder holding services/ and hall.yml")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("validate", help="check every service file and hall.yml; list all problems")
+    check = sub.add_parser(
+        "validate", help="check every service file and hall.yml, and each enabled language's text; list all problems"
+    )
+    check.add_argument(
+        "--lang",
+        default=None,
+        help=f"comma-separated languages to check (default: {LANGUAGES_ENV}, else en,zh); the English files always",
+    )
     export = sub.add_parser("export-nlu", help="write Rasa synonyms and lookup tables built from the knowledge base")
     export.add_argument("output", type=Path)
     args = parser.parse_args(argv)
+    if args.command == "validate":
+        return validate(args.data, args.lang)
     try:
         kb = load_knowledge_base(args.data)
     except KnowledgeBaseError as exc:
         print(exc, file=sys.stderr)
         return 1
-    if args.command == "validate":
-        print(
-            f"knowledge base OK: {len(kb.services)} services, {len(kb.hall.zones)} zones, {len(kb.hall.kiosks)} kiosks"
-        )
-        return 0
     text = export_nlu(kb)
     if not args.output.exists() or args.output.read_text(encoding="utf-8") != text:
         args.output.write_text(text, encoding="utf-8")
