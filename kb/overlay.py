@@ -182,5 +182,10 @@ def overlay(model: type[BaseModel], base: dict, lang: Any, problems: list[str], 
         problems.append(f"field '{field(key)}': missing; repeat the English file's {key} {base[key]!r} here")
     for name, slot in slots.items():
         if name not in lang and _needed(slot, base.get(name)):
-            problems.append(f"field '{field(name)}': missing; the English file has {_preview(base[name])!s}")
+            if slot.kind == "model":  # name the text fields inside ("fee.notes"), not the whole block
+                overlay(slot.model, base[name], {}, problems, field(name))
+            elif slot.kind == "model_list":
+                problems.append(f"field '{field(name)}': missing; the English file has {len(base[name])} items")
+            else:
+                problems.append(f"field '{field(name)}': missing; the English file has {_preview(base[name])}")
     return merged
