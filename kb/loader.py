@@ -12,6 +12,7 @@ import datetime as dt
 import difflib
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,7 +40,8 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def _normalise(text: str) -> str:
-    return re.sub(r"[^a-z0-9\u4e00-\u9fff]+", " ", text.lower()).strip()
+    # NFKC folds full-width letters and digits (ＡＰＰ, １２３４５) typed on Chinese keyboards; ASCII is unchanged.
+    return re.sub(r"[^a-z0-9\u4e00-\u9fff]+", " ", unicodedata.normalize("NFKC", text).lower()).strip()
 
 
 def _compact(normalised: str) -> str:

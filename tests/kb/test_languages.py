@@ -410,3 +410,18 @@ def test_every_text_field_of_the_schema_is_declared_language_or_not():
             if _has_str(hints[name]) and name not in text_fields(model) and key not in NOT_LANGUAGE:
                 undeclared.append(key)
     assert not undeclared, f"mark these Text/Words in kb/schema.py or list them in NOT_LANGUAGE: {undeclared}"
+
+
+def test_full_width_letters_typed_on_a_chinese_keyboard_still_match(en, zh):
+    assert en.find_in_text("ＳＳＣ ｌｏｓｔ") == ["social_security_card"]
+    assert zh.find_in_text("我的ＳＳＣ，也就是社保卡，丢了") == ["social_security_card"]
+
+
+def test_chinese_names_are_exported_for_the_chinese_language_model(tmp_path: Path):
+    out = tmp_path / "generated_kb_zh.yml"
+    from kb.__main__ import main
+
+    assert main(["export-nlu", "--lang", "zh", str(out)]) == 0
+    exported = yaml.safe_load(out.read_text(encoding="utf-8"))["nlu"]
+    synonyms = {block["synonym"]: block["examples"] for block in exported if "synonym" in block}
+    assert "- 社保卡" in synonyms["social_security_card"] and "- 厕所" in synonyms["restroom"]
