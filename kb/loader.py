@@ -234,12 +234,8 @@ def _load_language(base: KnowledgeBase, raws: dict[str, dict], lang: str) -> Kno
     """The base knowledge base with one language's text laid over it (kb/overlay.py)."""
     folder = base.root / LANG_DIR / lang
     if not folder.is_dir():
-        raise KnowledgeBaseError(
-            [
-                f"{folder}: missing; language {lang!r} is enabled but has no text (add the folder or drop it from "
-                "LOBBY_LANGUAGES)"
-            ]  # fmt: skip
-        )
+        hint = "add the folder, or drop the language from LOBBY_LANGUAGES"
+        raise KnowledgeBaseError([f"{folder}: missing; language {lang!r} is enabled but has no text ({hint})"])
     problems: list[str] = []
     services: dict[str, Service] = {}
     for service_id in base.services:
