@@ -4,6 +4,7 @@ python -m kb validate            # exit 1 with every problem listed (English + e
 python -m kb validate --lang zh  # only the base files and the Chinese text
 python -m kb export-nlu OUT.yml  # entity synonyms + lookup tables for Rasa
 python -m kb export-nlu --lang zh OUT.yml  # the same from the Chinese names (data/lang/zh/)
+python -m kb template --lang zh  # create the Chinese files still missing, English text marked TODO
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sys
 from pathlib import Path
 
 from kb.languages import BASE_LANGUAGE, LANGUAGES_ENV, enabled_languages, parse_languages
-from kb.loader import KnowledgeBase, KnowledgeBaseError, check_languages, load_knowledge_base
+from kb.loader import KnowledgeBase, KnowledgeBaseError, check_languages, load_knowledge_base, write_templates
 
 
 def export_nlu(kb: KnowledgeBase) -> str:
@@ -64,6 +65,27 @@ def validate(data: Path | None, lang: str | None) -> int:
     return 0
 
 
+def make_templates(data: Path | None, lang: str) -> int:
+    """Start a language's missing files from the English text, marked TODO (never overwrites a file)."""
+    try:
+        codes = [c for c in parse_languages(lang) if c != BASE_LANGUAGE]
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if len(codes) != 1:
+        print("name one language other than English (its files are data/services and data/hall.yml)", file=sys.stderr)
+        return 2
+    try:
+        written = write_templates(data, codes[0])
+    except KnowledgeBaseError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
+    print(f"{len(written)} new file(s); write over every TODO, then: python -m kb validate --lang {codes[0]}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kb", description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=None, help="data folder holding services/ and hall.yml")
@@ -79,9 +101,15 @@ def main(argv: list[str] | None = None) -> int:
     export = sub.add_parser("export-nlu", help="write Rasa synonyms and lookup tables built from the knowledge base")
     export.add_argument("--lang", default=BASE_LANGUAGE, help="the language whose names to export (default en)")
     export.add_argument("output", type=Path)
+    starter = sub.add_parser(
+        "template", help="create every file a language is missing, with the English text marked TODO to write over"
+    )
+    starter.add_argument("--lang", required=True, help="the language code, e.g. zh")
     args = parser.parse_args(argv)
     if args.command == "validate":
         return validate(args.data, args.lang)
+    if args.command == "template":
+        return make_templates(args.data, args.lang)
     try:
         kb = load_knowledge_base(args.data, lang=args.lang)
     except KnowledgeBaseError as exc:

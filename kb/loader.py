@@ -20,7 +20,7 @@ import yaml
 from pydantic import ValidationError
 
 from kb.languages import BASE_LANGUAGE, LANG_DIR, enabled_languages
-from kb.overlay import overlay
+from kb.overlay import overlay, template
 from kb.schema import Hall, Service
 from kb.search import ServiceIndex
 
@@ -268,6 +268,32 @@ def _load_language(base: KnowledgeBase, raws: dict[str, dict], lang: str) -> Kno
         raise KnowledgeBaseError(problems)
     assert hall is not None
     return KnowledgeBase(services=services, hall=hall, root=base.root, lang=lang)
+
+
+def write_templates(root: Path | str | None, lang: str) -> list[Path]:
+    """Create the files `lang` is missing, each holding the English text marked TODO; never overwrites.
+
+    The quickest way for a centre to add a language or a new service's text: run this, then write over
+    every TODO (validation refuses the file while any is left).
+    """
+    root = Path(root or os.environ.get(KB_DIR_ENV) or DEFAULT_DATA_DIR)
+    base, raws = _load_base(root)
+    folder = root / LANG_DIR / lang
+    wanted = [(folder / "services" / f"{sid}.yml", Service, raws[sid], f"services/{sid}.yml") for sid in base.services]
+    wanted.append((folder / "hall.yml", Hall, raws["hall.yml"], "hall.yml"))
+    written = []
+    for path, model, raw, english in wanted:
+        if path.exists():
+            continue
+        header = (
+            f"# The {lang} text of {english}: write over every 'TODO: <English>' (aliases, keywords and situations in\n"
+            "# the citizens' own words, as many as they need). Facts (windows, fees, dates) stay in the English file.\n"
+        )
+        body = yaml.safe_dump(template(model, raw), allow_unicode=True, sort_keys=False, width=1000)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(header + body, encoding="utf-8")
+        written.append(path)
+    return written
 
 
 def _merge(model: type, base_raw: dict, path: Path, problems: list[str]) -> dict | None:

@@ -110,6 +110,13 @@ def _is_text(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
+TODO = "TODO: "  # marks the English text of a template (`python -m kb template`) that nobody has written over yet
+
+
+def _unwritten(values: list[str]) -> bool:
+    return any(v.lstrip().startswith(TODO.strip()) for v in values)
+
+
 def overlay(model: type[BaseModel], base: dict, lang: Any, problems: list[str], where: str = "") -> dict:
     """`base` with the language file's text laid over it; every mismatch is appended to `problems`.
 
@@ -148,15 +155,24 @@ def overlay(model: type[BaseModel], base: dict, lang: Any, problems: list[str], 
             if not _is_text(value):
                 problems.append(f"field '{field(name)}': must be text, got {_preview(value)}")
                 continue
+            if _unwritten([value]):
+                problems.append(f"field '{field(name)}': not written yet (still the template's {_preview(value)})")
+                continue
             merged[name] = value
         elif slot.kind == "words":
             if not isinstance(value, list) or not all(_is_text(v) for v in value):
                 problems.append(f"field '{field(name)}': must be a list of words or sentences")
                 continue
+            if _unwritten(value):
+                problems.append(f"field '{field(name)}': not written yet (items still start with {TODO.strip()})")
+                continue
             merged[name] = value
         elif slot.kind == "text_list":
             if not isinstance(value, list) or not all(_is_text(v) for v in value):
                 problems.append(f"field '{field(name)}': must be a list of texts")
+                continue
+            if _unwritten(value):
+                problems.append(f"field '{field(name)}': not written yet (items still start with {TODO.strip()})")
                 continue
             if len(value) != len(base[name]):
                 problems.append(
@@ -189,3 +205,27 @@ def overlay(model: type[BaseModel], base: dict, lang: Any, problems: list[str], 
             else:
                 problems.append(f"field '{field(name)}': missing; the English file has {_preview(base[name])}")
     return merged
+
+
+def template(model: type[BaseModel], base: dict) -> dict:
+    """The language fields of a base mapping, each text marked TODO, for a writer to replace.
+
+    Validation refuses any text still starting with TODO, so a half-written file cannot pass as done.
+    """
+    out: dict = {}
+    key = _key(model)
+    if key and key in base:
+        out[key] = base[key]
+    for name, slot in text_fields(model).items():
+        value = base.get(name)
+        if not _needed(slot, value):
+            continue
+        if slot.kind == "text":
+            out[name] = TODO + value
+        elif slot.kind in ("text_list", "words"):
+            out[name] = [TODO + v for v in value]
+        elif slot.kind == "model":
+            out[name] = template(slot.model, value)
+        else:
+            out[name] = [template(slot.model, v) for v in value]
+    return out

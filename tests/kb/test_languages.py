@@ -425,3 +425,39 @@ def test_chinese_names_are_exported_for_the_chinese_language_model(tmp_path: Pat
     exported = yaml.safe_load(out.read_text(encoding="utf-8"))["nlu"]
     synonyms = {block["synonym"]: block["examples"] for block in exported if "synonym" in block}
     assert "- 社保卡" in synonyms["social_security_card"] and "- 厕所" in synonyms["restroom"]
+
+
+# --- starting a language's text from a template ----------------------------------------------------------------
+
+
+def test_a_template_starts_a_missing_file_and_cannot_pass_unwritten(data_copy: Path):
+    from kb.__main__ import main
+
+    zh_file = data_copy / "lang/zh/services/id_card.yml"
+    kept = data_copy / "lang/zh/services/senior_card.yml"
+    before = kept.read_text(encoding="utf-8")
+    zh_file.unlink()
+    assert main(["--data", str(data_copy), "template", "--lang", "zh"]) == 0
+    assert kept.read_text(encoding="utf-8") == before, "an existing file is never overwritten"
+    started = yaml.safe_load(zh_file.read_text(encoding="utf-8"))
+    assert started["id"] == "id_card" and started["name"] == "TODO: Resident ID card"
+    assert started["fee"] == {"notes": "TODO: 20 CNY for renewal; 40 CNY to replace a lost or damaged card."}
+    assert "location" not in started, "facts stay in the English file"
+    message = problems_of(data_copy)
+    assert "id_card.yml: field 'summary': not written yet" in message
+    assert "id_card.yml: field 'situations': not written yet" in message
+
+    def write(d):  # a writer replaces every TODO
+        def clean(v):
+            if isinstance(v, str):
+                return v.replace("TODO: ", "中文：")
+            if isinstance(v, list):
+                return [clean(x) for x in v]
+            if isinstance(v, dict):
+                return {k: clean(x) for k, x in v.items()}
+            return v
+
+        d.update(clean(d))
+
+    edit(zh_file, write)
+    assert load_knowledge_base(data_copy, lang="zh").services["id_card"].name == "中文：Resident ID card"
