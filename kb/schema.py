@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -20,22 +20,45 @@ TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+class Lang:
+    """Marks a field as language text.
+
+    The base files (``data/services``, ``data/hall.yml``) hold English; every other language lives in
+    ``data/lang/<code>/`` and may hold these fields only (kb/overlay.py). Ids, numbers, window codes,
+    positions and URLs are not marked, so they exist once and cannot drift apart between languages.
+    """
+
+    __slots__ = ("aligned",)
+
+    def __init__(self, aligned: bool):
+        self.aligned = aligned
+
+    def __repr__(self) -> str:
+        return "TRANSLATED" if self.aligned else "NATIVE"
+
+
+TRANSLATED = Lang(aligned=True)  # the same text in each language; a list keeps the English length and order
+NATIVE = Lang(aligned=False)  # written afresh in each language (the names citizens use): its own list
+Text = Annotated[str, TRANSLATED]
+Words = Annotated[list[str], NATIVE]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
 class Material(_Strict):
-    name: str = Field(min_length=2)
+    name: Text = Field(min_length=2)
     form: Literal["original", "copy", "original_and_copy", "electronic"] = "original"
     count: int = Field(default=1, ge=1, le=20)
-    notes: str | None = None
+    notes: Text | None = None
 
 
 class Online(_Strict):
     fully_online: bool
-    app_path: str | None = None
+    app_path: Text | None = None
     web_url: str | None = None
-    notes: str | None = None
+    notes: Text | None = None
 
     @model_validator(mode="after")
     def _online_needs_a_place(self) -> Online:
@@ -61,7 +84,7 @@ class Location(_Strict):
 class Fee(_Strict):
     amount: float = Field(ge=0)
     currency: str = "CNY"
-    notes: str | None = None
+    notes: Text | None = None
 
     @property
     def free(self) -> bool:
@@ -70,32 +93,34 @@ class Fee(_Strict):
 
 class CrossProvince(_Strict):
     available: bool
-    how: str | None = None
+    how: Text | None = None
 
 
 class Service(_Strict):
+    LANG_KEY: ClassVar[str] = "id"  # a language file repeats it, so a file cannot describe the wrong service
+
     id: str = Field(pattern=ID_PATTERN)
-    name: str = Field(min_length=3)
-    aliases: list[str] = Field(default_factory=list)
-    keywords: list[str] = Field(
+    name: Text = Field(min_length=3)
+    aliases: Words = Field(default_factory=list)
+    keywords: Words = Field(
         default_factory=list,
         description="Vague words a citizen may use that could mean this service "
         "(e.g. 'transfer'); used to offer a choice when a request is ambiguous.",
     )
-    situations: list[str] = Field(
+    situations: Words = Field(
         min_length=8,
         description="Life events and everyday descriptions in the citizen's own words "
         "('my dad passed away', 'I got laid off'); the semantic retriever matches what "
         "citizens say against them, so they need no service vocabulary.",
     )
-    department: str
-    summary: str = Field(min_length=10)
-    eligibility: list[str] | None = None
+    department: Text
+    summary: Text = Field(min_length=10)
+    eligibility: list[Text] | None = None
     materials: list[Material] | None = None
-    steps: list[str] | None = None
+    steps: list[Text] | None = None
     online: Online | None = None
     location: Location
-    processing_time: str | None = None
+    processing_time: Text | None = None
     fee: Fee | None = None
     cross_province: CrossProvince | None = None
     appointment_required: bool = False
@@ -135,16 +160,20 @@ class Position(_Strict):
 
 
 class Zone(_Strict):
+    LANG_KEY: ClassVar[str] = "id"
+
     id: str = Field(pattern=r"^[A-Z]$")
-    name: str
+    name: Text
     floor: int
     windows: list[str] = Field(min_length=1)
     position: Position
 
 
 class Kiosk(_Strict):
+    LANG_KEY: ClassVar[str] = "id"
+
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    name: str
+    name: Text
     floor: int
     position: Position
     facing_deg: float = Field(
@@ -153,13 +182,15 @@ class Kiosk(_Strict):
 
 
 class Facility(_Strict):
+    LANG_KEY: ClassVar[str] = "id"
+
     id: str = Field(pattern=ID_PATTERN)
-    name: str
-    aliases: list[str] = Field(default_factory=list)
-    description: str
+    name: Text
+    aliases: Words = Field(default_factory=list)
+    description: Text
     floor: int | None = None
     position: Position | None = None
-    hours: str | None = None
+    hours: Text | None = None
 
 
 class OpeningHours(_Strict):
@@ -175,27 +206,29 @@ class OpeningHours(_Strict):
 
 
 class ClosedDay(_Strict):
+    LANG_KEY: ClassVar[str] = "date"
+
     date: dt.date
-    reason: str
+    reason: Text
 
 
 class Desk(_Strict):
-    name: str
+    name: Text
     zone: str | None = None
     floor: int
     position: Position
-    description: str | None = None
+    description: Text | None = None
 
 
 class Hall(_Strict):
-    name: str
-    address: str
+    name: Text
+    address: Text
     hotline: str = Field(pattern=r"^\d{3,12}$")
     website: str | None = None
-    city_app: str
-    city_app_help: str
-    check_progress: str
-    complaints: str
+    city_app: Text
+    city_app_help: Text
+    check_progress: Text
+    complaints: Text
     opening_hours: list[OpeningHours] = Field(min_length=1)
     closed_days: list[ClosedDay] = Field(default_factory=list)
     appointment_slot_minutes: int = Field(default=30, ge=10, le=120)
@@ -207,7 +240,7 @@ class Hall(_Strict):
     facilities: list[Facility] = Field(default_factory=list)
     help_desk: Desk
     accessibility_desk: Desk
-    sign_language_hours: str
+    sign_language_hours: Text
     kiosks: list[Kiosk] = Field(min_length=1)
     default_kiosk: str
 

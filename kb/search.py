@@ -3,8 +3,11 @@
 The language model recognises the names it was trained on; citizens also say
 "my identification card got stolen" or "we're tying the knot". This ranker is
 the knowledge base's own fallback: TF-IDF over word stems and character
-4-grams of each service's name, aliases, keywords and summary. Pure Python,
-because the knowledge-base package must import cleanly in every environment.
+4-grams of each service's name, aliases, keywords and summary. Chinese has no
+spaces between words, so a run of Chinese characters gives its character
+bigrams (and, weakly, its characters) instead: "公积金怎么提取" shares 公积, 积金,
+提取 with "住房公积金提取" without any word segmenter. Pure Python, because the
+knowledge-base package must import cleanly in every environment.
 """
 
 from __future__ import annotations
@@ -29,9 +32,29 @@ def _stem(word: str) -> str:
     return word
 
 
+# Function characters of everyday Chinese requests ("我想问一下怎么办这个"): alone they say nothing about a service.
+_STOP_ZH = set("我你他她它们的了吗呢吧啊呀么怎什哪那这个是在有要想能可以和跟都就还也不没去来给把被让请问一下")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def _chinese_features(run: str, feats: Counter) -> None:
+    for i in range(len(run) - 1):
+        pair = run[i : i + 2]
+        if not (pair[0] in _STOP_ZH and pair[1] in _STOP_ZH):
+            feats["z:" + pair] += 1
+    for ch in run:
+        if ch not in _STOP_ZH:
+            feats["u:" + ch] += 0.3
+
+
 def features(text: str) -> Counter:
-    words = [w for w in re.findall(r"[a-z0-9\u4e00-\u9fff]+", text.lower()) if w not in _STOP]
     feats: Counter = Counter()
+    words = []
+    for w in re.findall(r"[a-z0-9]+|[\u4e00-\u9fff]+", text.lower()):
+        if _CJK_RUN.fullmatch(w):
+            _chinese_features(w, feats)
+        elif w not in _STOP:
+            words.append(w)
     for w in words:
         stem = _stem(w)
         feats["w:" + stem] += 1

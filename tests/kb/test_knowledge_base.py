@@ -29,6 +29,7 @@ SERVICE_FILES = sorted((DEFAULT_DATA_DIR / "services").glob("*.yml"))
 @pytest.fixture
 def data_copy(tmp_path: Path) -> Path:
     shutil.copytree(DEFAULT_DATA_DIR / "services", tmp_path / "services")
+    shutil.copytree(DEFAULT_DATA_DIR / "lang", tmp_path / "lang")  # validate checks the enabled languages too
     shutil.copy(DEFAULT_DATA_DIR / "hall.yml", tmp_path / "hall.yml")
     return tmp_path
 
