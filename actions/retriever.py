@@ -22,6 +22,7 @@ import logging
 import os
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE_VERSION = "1"
+RECENT_QUERIES = 512
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,10 @@ class ServiceRetriever:
 
             encoder = SentenceEncoder(num_threads=1)
         self.encoder = encoder
+        # One turn may resolve the same words twice (the fallback's check, then the answer), and citizens
+        # repeat themselves: recent query vectors are kept (a vector is 1.5 KB).
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
         self.fingerprint = self._fingerprint()
         self.matrix, self.from_cache = self._load_or_embed(cache or cache_dir())
         self.startup_s = time.monotonic() - started
@@ -115,7 +121,17 @@ class ServiceRetriever:
         return matrix, False
 
     def embed(self, text: str) -> np.ndarray:
-        return np.asarray(self.encoder.query(text), dtype=np.float32).reshape(-1)
+        with self._lock:
+            hit = self._recent.get(text)
+            if hit is not None:
+                self._recent.move_to_end(text)
+                return hit
+        vector = np.asarray(self.encoder.query(text), dtype=np.float32).reshape(-1)
+        with self._lock:
+            self._recent[text] = vector
+            while len(self._recent) > RECENT_QUERIES:
+                self._recent.popitem(last=False)
+        return vector
 
     def passage_scores(self, query: np.ndarray) -> np.ndarray:
         return self.matrix @ query
