@@ -46,7 +46,9 @@ def training_phrases(root: Path = ROOT) -> dict[str, str]:
     for path in sorted((root / "data" / "nlu").rglob("*.yml")):
         for raw in _nlu_examples(path):
             phrases.setdefault(normalise(raw), str(path.relative_to(root)))
-    for path in sorted((root / "data" / "services").glob("*.yml")):
+    service_files = sorted((root / "data" / "services").glob("*.yml"))
+    service_files += sorted((root / "data" / "lang").glob("*/services/*.yml"))  # other languages' situations
+    for path in service_files:
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for raw in doc.get("situations") or []:
             phrases.setdefault(normalise(str(raw)), f"{path.relative_to(root)}:situations")
