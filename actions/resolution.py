@@ -52,7 +52,7 @@ KEYWORD_ANSWER_MARGIN = CHOICE_MARGIN
 # bundle's "cancelling the hukou", in the residence permit's "without hukou") is evidence, not a decision:
 # "grandma died, do we cancel her hukou?" is about the after-death bundle. Such a mention adds this much to
 # its service's combined score, and the ordinary decision rule answers, offers a choice or asks.
-SHARED_NAME_BONUS = 1.5
+SHARED_NAME_BONUS = 1.0
 # A misspelled name counts only over a window of at least this many characters (see _misspelled_names).
 MISSPELLED_MIN_CHARS = 10
 MISSPELLED_MIN_RATIO = 0.9
@@ -155,6 +155,13 @@ class Resolver:
                 if users:
                     shared.setdefault(s.id, {})[name] = users
         return shared
+
+    def _without_names(self, text: str, service_id: str) -> str:
+        s = self.kb.services[service_id]
+        plain = " " + " ".join(words(text)) + " "
+        for name in sorted({" ".join(words(n)) for n in (s.name, *s.aliases)} - {""}, key=len, reverse=True):
+            plain = plain.replace(f" {name} ", " ")
+        return " ".join(plain.split())
 
     def _named_only_in_passing(self, text: str, service_id: str) -> set[str]:
         """The services that also use the name, when the only names of `service_id` in the text are shared."""
@@ -280,7 +287,12 @@ class Resolver:
                 # Weigh the name against what the rest of the sentence means (see SHARED_NAME_BONUS); the
                 # current service holds only if its own description uses the name ("cancel the hukou too?").
                 keep = current if current in users else None
-                return self._decide(text, intent, set(entity_services), keep, named_bonus=only, how="shared_name")
+                # The model's tag on the same words is the same evidence as the name: counted once.
+                entity_services = [s for s in entity_services if s != only]
+                # The rest of the sentence is read without the name (which would otherwise pull every
+                # passage that mentions it), and the name adds its bonus once.
+                rest = self._without_names(text, only) or text
+                return self._decide(rest, intent, set(entity_services), keep, named_bonus=only, how="shared_name")
             return Resolution(only, candidates=mentioned, how="explicit")
         if len(mentioned) > 1:
             # "not the pension transfer, the pension check": the correction names both;
