@@ -106,7 +106,7 @@ class ActionDefaultAskAffirmation(Action):
                 if resolution.service_id and resolution.how == "explicit"
                 else (None, None)
             )
-        if resolution.service_id and resolution.how in {"explicit", "semantic"}:
+        if resolution.service_id and resolution.how in {"explicit", "semantic", "shared_name"}:
             return resolution.service_id, intent
         return None, None
 

@@ -156,6 +156,23 @@ class Resolver:
                     shared.setdefault(s.id, {})[name] = users
         return shared
 
+    def _weigh_shared_name(
+        self, text: str, intent: str, entity_services: list[str], current: str | None, named: str
+    ) -> Resolution:
+        """A name other services use in passing, weighed against the rest of the sentence.
+
+        First the sentence without the name (which would otherwise pull every passage that mentions it):
+        when that alone, plus the name's bonus, puts one service clearly ahead, it is the answer ("grandma
+        died, do we cancel her hukou?"). When the rest says little ("how do I transfer my hukou?" leaves
+        a vague "transfer"), the whole sentence decides, the name counted once.
+        """
+        rest = self._without_names(text, named)
+        if rest:
+            decided = self._decide(rest, intent, set(entity_services), current, named_bonus=named, how="shared_name")
+            if decided.service_id:
+                return decided
+        return self._decide(text, intent, set(entity_services), current, named_bonus=named, how="shared_name")
+
     def _without_names(self, text: str, service_id: str) -> str:
         s = self.kb.services[service_id]
         plain = " " + " ".join(words(text)) + " "
@@ -289,10 +306,7 @@ class Resolver:
                 keep = current if current in users else None
                 # The model's tag on the same words is the same evidence as the name: counted once.
                 entity_services = [s for s in entity_services if s != only]
-                # The rest of the sentence is read without the name (which would otherwise pull every
-                # passage that mentions it), and the name adds its bonus once.
-                rest = self._without_names(text, only) or text
-                return self._decide(rest, intent, set(entity_services), keep, named_bonus=only, how="shared_name")
+                return self._weigh_shared_name(text, intent, entity_services, keep, only)
             return Resolution(only, candidates=mentioned, how="explicit")
         if len(mentioned) > 1:
             # "not the pension transfer, the pension check": the correction names both;
@@ -337,6 +351,11 @@ class Resolver:
                 return Resolution(None, choices=pool[:MAX_CHOICES], candidates=pool, how="unclear_choice")
 
         named = [s for s in named or [] if s in kb.services]
+        if named and named[0] in self._shared_names and intent not in {"correct_service", "choose_option"}:
+            # A tagged phrase that only resembles a name other services also use ("the family household
+            # register" for a newborn) is evidence like the name itself, not a decision.
+            entity_services = [s for s in entity_services if s != named[0]]
+            return self._weigh_shared_name(text, intent, entity_services, None, named[0])
         if named and not (intent == "correct_service" and named[0] == current):
             # The NLU tagged words that themselves name a service (possibly misspelled). A tag whose
             # words do not name one ("baby" learned for newborns) only counts as evidence below.
