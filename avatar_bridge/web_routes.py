@@ -120,11 +120,14 @@ def checklist_page(service_id: str, kb_dir: str | None = None) -> str:
     kb = _knowledge_base(kb_dir)
     s = kb.services[service_id]
     zone = next((z for z in kb.hall.zones if z.id == s.location.zone), None)
-    items = "".join(
-        f'<li><label><input type="checkbox"> <strong>{_e(m.name)}</strong> ({_e(m.form.replace("_", " "))}'
-        f"{f' ×{m.count}' if m.count > 1 else ''}){f' – {_e(m.notes)}' if m.notes else ''}</label></li>"
-        for m in s.materials or []
-    ) or "<li>No documents are listed for this service; call the hotline to check.</li>"
+    items = (
+        "".join(
+            f'<li><label><input type="checkbox"> <strong>{_e(m.name)}</strong> ({_e(m.form.replace("_", " "))}'
+            f"{f' ×{m.count}' if m.count > 1 else ''}){f' – {_e(m.notes)}' if m.notes else ''}</label></li>"
+            for m in s.materials or []
+        )
+        or "<li>No documents are listed for this service; call the hotline to check.</li>"
+    )
     where = (
         f"Windows {_e(', '.join(s.location.windows))}, zone {_e(s.location.zone)}"
         f"{f' ({_e(zone.name)})' if zone else ''}, floor {s.location.floor}"
