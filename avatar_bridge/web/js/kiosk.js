@@ -20,7 +20,8 @@ const params = new URLSearchParams(location.search);
 const lobby = /\/lobby\/?$/.test(location.pathname) || !params.get("kiosk");
 const kioskId = lobby ? "lobby" : params.get("kiosk"); // "lobby" is no kiosk of hall.yml: the web
 // What a confirmation's QR code holds (actions/forms.py: `{website}/checkin/K7M-4PA`), or a typed reference.
-const CHECKIN = /(?:\/checkin\/)?\b([AFHKMPRWXY34679]{3})-?([AFHKMPRWXY34679]{3})\b/i;
+const REF = "[AFHKMPRWXY34679]{3}";
+const CHECKIN = [new RegExp(`/checkin/(${REF})-?(${REF})\\b`, "i"), new RegExp(`^\\s*(${REF})[- ]?(${REF})\\s*$`, "i")];
 const token = params.get("token");
 const HOLD_MS = 400; // a press longer than this is push-to-talk; shorter is a tap that toggles
 const NOTICE_MS = 8000;
@@ -369,10 +370,10 @@ function wireControls() {
     $("question").value = "";
     interruptLocally();
     addEntry("user", text);
-    const scanned = text.match(CHECKIN);
-    if (scanned && (scanned[0].length === text.length || /\/checkin\//i.test(text))) {
+    const scanned = CHECKIN.map((pattern) => text.match(pattern)).find(Boolean);
+    const reference = scanned && `${scanned[1]}-${scanned[2]}`.toUpperCase();
+    if (reference && /\d/.test(reference) && /[A-Z]/.test(reference)) { // well formed, as actions/reference.py
       // a scanned confirmation QR code (the scanner types it) or a bare reference: check in with it exactly
-      const reference = `${scanned[1]}-${scanned[2]}`.toUpperCase();
       kiosk.client.send({ type: "button", payload: `/check_in{"reference":"${reference}"}`, title: text });
       return;
     }
