@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import html
+import io
 import logging
 import re
 from pathlib import Path
@@ -79,12 +80,16 @@ def service_facts(service_id: str, kb_dir: str | None = None) -> dict[str, Any]:
 CHECKIN_PATH = re.compile(r"^[AFHKMPRWXY34679]{3}-[AFHKMPRWXY34679]{3}$")  # actions/reference.py's format
 
 
-def checkin_qr(reference: str, kb_dir: str | None = None) -> str:
-    """The confirmation's QR code: the hall's check-in address for the reference (as actions/forms.py writes it)."""
+def checkin_qr(reference: str, kb_dir: str | None = None) -> bytes:
+    """The confirmation's QR code as an SVG document (an <img> needs the namespace `svg_inline` leaves out):
+    the hall's check-in address for the reference, as actions/forms.py writes it."""
     if not CHECKIN_PATH.match(reference):
         raise ValueError(f"{reference!r} is not an appointment reference (like K7M-4PA)")
     website = _knowledge_base(kb_dir).hall.website
-    return qr_svg(f"{website.rstrip('/')}/checkin/{reference}" if website else reference)
+    code = segno.make(f"{website.rstrip('/')}/checkin/{reference}" if website else reference, error="m")
+    out = io.BytesIO()
+    code.save(out, kind="svg", scale=4, border=2, dark="#000", light="#fff", title=f"Check-in {reference}")
+    return out.getvalue()
 
 
 _PAGE = """<!doctype html>
