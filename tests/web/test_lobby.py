@@ -72,8 +72,10 @@ def test_on_a_desktop_a_service_that_needs_a_visit_offers_an_appointment_and_a_p
 
 
 def test_the_microphone_is_explained_first_and_typing_takes_over_when_it_is_refused(page, bridge):
-    page.add_init_script("""navigator.mediaDevices.getUserMedia = () =>
-        Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));""")
+    # A browser that has not been asked yet, whose user then says no (the test browser grants everything).
+    page.add_init_script("""navigator.permissions.query = async () => ({state: 'prompt'});
+        navigator.mediaDevices.getUserMedia = () =>
+            Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));""")
     start_lobby(page, bridge, PHONE)
     page.locator("#mic").click()
     consent = page.get_by_role("group", name=re.compile("your browser will ask for the microphone"))
