@@ -24,10 +24,34 @@ def metadata(tracker: Tracker) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
+def _meta_value(meta: dict[str, Any], key: str) -> Any:
+    custom = meta.get("customData")
+    return meta.get(key) or (custom.get(key) if isinstance(custom, dict) else None)
+
+
 def kiosk_id(tracker: Tracker) -> str | None:
+    """The hall kiosk the citizen stands at, or None when they are not in the hall (docs/web.md, "Where").
+
+    A session is at a kiosk only when the channel metadata names a kiosk of data/hall.yml (the bridge sends
+    the kiosk's hall position) and does not say `location: web`. Everything else is the web: the chat
+    widget (kiosk id `web`), the home page `/lobby` (no position), the REST channel without a kiosk id, a
+    kiosk page opened at home without `?kiosk=`. Kiosk-relative directions and check-in need a kiosk.
+    """
     meta = metadata(tracker)
-    value = meta.get("kiosk_id") or (meta.get("customData") or {}).get("kiosk_id") if isinstance(meta, dict) else None
-    return str(value) if value else None
+    if str(_meta_value(meta, "location") or "").lower() == "web":
+        return None
+    value = _meta_value(meta, "kiosk_id")
+    if not value:
+        return None
+    from actions.knowledge import knowledge_base
+
+    known = {k.id for k in knowledge_base().hall.kiosks}
+    return str(value) if str(value) in known else None
+
+
+def location(tracker: Tracker) -> str:
+    """`kiosk` or `web`: where the citizen is (see kiosk_id)."""
+    return "kiosk" if kiosk_id(tracker) else "web"
 
 
 def now() -> dt.datetime:

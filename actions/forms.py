@@ -10,11 +10,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.context import now, send
+from actions.context import kiosk_id, now, send
 from actions.dates import clean_name, parse_date, parse_time
 from actions.hall import DAY_NAMES
 from actions.knowledge import knowledge_base
-from actions.replies import Reply, choose_service_reply, the, which_service_reply
+from actions.reference import spoken
+from actions.replies import Reply, choose_service_reply, the, visit_fields, which_service_reply
 from actions.service_info import resolve_service
 from actions.store import store
 from cards import build
@@ -180,6 +181,14 @@ def _clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+def checkin_code(website: str | None, reference: str) -> str:
+    """What the confirmation's QR code holds: the hall's check-in address for the reference.
+
+    A phone opens it as a link; a kiosk's USB scanner types it, and the kiosk checks in with the reference in it.
+    """
+    return f"{website.rstrip('/')}/checkin/{reference}" if website else reference
+
+
 class ActionIssueTicket(Action):
     def name(self) -> str:
         return "action_issue_ticket"
@@ -251,21 +260,28 @@ class ActionBookAppointment(Action):
             return [SlotSet("appt_date", None), SlotSet("appt_time", None), SlotSet("appt_name", None)]
         day = dt.date.fromisoformat(day_text)
         booking = store().book(tracker.sender_id, service.id, day, slot, name, now())
+        where = f"zone {service.location.zone} on floor {service.location.floor}"
+        if kiosk_id(tracker) is None:
+            where += f" of the {kb.hall.name}, {kb.hall.address}"
         text = (
             f"Booked: {service.name} on {spoken_date(day)} at {slot}, under the name {name}. "
-            f"Your reference is {booking.reference}; please come to zone {service.location.zone} "
-            f"on floor {service.location.floor}."
+            f"Your reference is {booking.reference} ({spoken(booking.reference)}). "
+            f"On the day, say it or show the QR code at a kiosk to check in, then go to {where}."
         )
+        fields = {
+            "reference": booking.reference,
+            "date": booking.day,
+            "time": slot,
+            "name": name,
+            "location": service.location.model_dump(),
+            "checkin_code": checkin_code(kb.hall.website, booking.reference),
+        }
+        if kiosk_id(tracker) is None:
+            fields["visit"] = visit_fields(kb)
         card = build(
             "appointment",
             "book_appointment",
-            {
-                "reference": booking.reference,
-                "date": booking.day,
-                "time": slot,
-                "name": name,
-                "location": service.location.model_dump(),
-            },
+            fields,
             service_id=service.id,
             service_name=service.name,
         )

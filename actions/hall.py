@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import kiosk_id, now, send
 from actions.knowledge import knowledge_base
-from actions.replies import POPULAR, Reply, hotline_sentence, kiosk_for, service_reply
+from actions.replies import POPULAR, Reply, hotline_sentence, kiosk_for, service_reply, visit_fields
 from actions.store import store
 from cards import build
 from kb import KnowledgeBase
@@ -54,9 +54,14 @@ def hours_reply(kb: KnowledgeBase) -> Reply:
 
 
 def _desk_directions(kb: KnowledgeBase, desk: Desk, kiosk: str | None) -> tuple[str, dict[str, Any]]:
+    """At a kiosk: the way from it, and the card's `directions`. On the web: the floor and the hall's
+    address, and the card's `visit` (no kiosk, so nothing is "on your left")."""
     k = kiosk_for(kb, kiosk)
+    if k is None:
+        sentence = f"{desk.name} is on floor {desk.floor} of the {kb.hall.name}, {kb.hall.address}."
+        return sentence[0].upper() + sentence[1:], {"visit": visit_fields(kb)}
     way = directions_to(k, desk.position, desk.floor, desk.name)
-    return way.sentence, way.card()
+    return way.sentence, {"directions": way.card()}
 
 
 class ActionGreet(Action):
@@ -118,11 +123,14 @@ class ActionFacilities(Action):
         fields: dict[str, Any] = {"facility": facility.model_dump(mode="json")}
         if facility.hours:
             text += f" Open {facility.hours}."
-        if facility.position is not None and facility.floor is not None:
-            k = kiosk_for(kb, kiosk_id(tracker))
+        k = kiosk_for(kb, kiosk_id(tracker))
+        if k is not None and facility.position is not None and facility.floor is not None:
             way = directions_to(k, facility.position, facility.floor, facility.name)
             text += " " + way.sentence
             fields["directions"] = way.card()
+        elif k is None:
+            text += f" The {kb.hall.name} is at {kb.hall.address}."
+            fields["visit"] = visit_fields(kb)
         send(dispatcher, Reply(text, build("hall", "facility", fields)))
         return []
 
@@ -147,16 +155,12 @@ class ActionAccessibilityHelp(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         kb = knowledge_base()
         desk = kb.hall.accessibility_desk
-        sentence, directions = _desk_directions(kb, desk, kiosk_id(tracker))
+        sentence, where = _desk_directions(kb, desk, kiosk_id(tracker))
         text = f"{desk.name} can help: {(desk.description or '').rstrip('.')}. {sentence} {kb.hall.sign_language_hours}"
         card = build(
             "hall",
             "accessibility",
-            {
-                "desk": desk.model_dump(mode="json"),
-                "sign_language_hours": kb.hall.sign_language_hours,
-                "directions": directions,
-            },
+            {"desk": desk.model_dump(mode="json"), "sign_language_hours": kb.hall.sign_language_hours, **where},
         )
         send(dispatcher, Reply(text, card, [{"title": "Talk to staff", "payload": "/human_handoff"}]))
         return []
@@ -210,7 +214,7 @@ class ActionHumanHandoff(Action):
         reason = (tracker.latest_message.get("text") or "")[:500]
         request_id = store().record_handoff(tracker.sender_id, service, kiosk, reason, now())
         desk = kb.hall.help_desk
-        sentence, directions = _desk_directions(kb, desk, kiosk)
+        sentence, where = _desk_directions(kb, desk, kiosk)
         text = (
             f"I've let the staff know you'd like to talk to someone. {sentence} "
             f"You can also call the hotline {kb.hall.hotline}."
@@ -221,7 +225,7 @@ class ActionHumanHandoff(Action):
             {
                 "request_id": request_id,
                 "desk": desk.model_dump(mode="json"),
-                "directions": directions,
+                **where,
                 "hotline": kb.hall.hotline,
                 "service_id": service,
             },

@@ -3,6 +3,13 @@
 Pure functions, so every sentence the guide can say about a service is testable
 without a server. Each reply is at most about three sentences; details go to the
 card that kiosks and web chat draw, and to follow-up buttons.
+
+Where the citizen is decides the wording (issue 16): `kiosk_id` is the hall kiosk
+they stand at, and only then do answers give directions from it ("on your left",
+pointing gestures). None means they are not in the hall (web chat, home page,
+REST): answers give the hall's address, floor, zone, windows and opening hours,
+lead with the online path when the service can be done fully online, and
+otherwise offer an appointment with the checklist to prepare.
 """
 
 from __future__ import annotations
@@ -74,9 +81,59 @@ def follow_up_buttons(service: Service, shown: str) -> list[dict[str, str]]:
     return [{"title": TOPIC_BUTTONS[t][0], "payload": TOPIC_BUTTONS[t][1]} for t in picked]
 
 
-def kiosk_for(kb: KnowledgeBase, kiosk_id: str | None) -> Kiosk:
-    kiosks = {k.id: k for k in kb.hall.kiosks}
-    return kiosks.get(kiosk_id or "", kiosks[kb.hall.default_kiosk])
+def kiosk_for(kb: KnowledgeBase, kiosk_id: str | None) -> Kiosk | None:
+    """The hall kiosk the citizen stands at; None on the web (an unknown id is not a place in the hall)."""
+    return next((k for k in kb.hall.kiosks if k.id == kiosk_id), None) if kiosk_id else None
+
+
+DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
+             "sat": "Saturday", "sun": "Sunday"}  # fmt: skip
+
+
+def days_text(days: list[str]) -> str:
+    order = list(DAY_NAMES)
+    idx = sorted(order.index(d) for d in days)
+    if len(idx) > 2 and idx == list(range(idx[0], idx[-1] + 1)):
+        return f"{DAY_NAMES[order[idx[0]]]} to {DAY_NAMES[order[idx[-1]]]}"
+    return " and ".join(DAY_NAMES[order[i]] for i in idx)
+
+
+def hours_text(kb: KnowledgeBase) -> str:
+    """'Monday to Friday from 09:00 to 17:00; Saturday from 09:00 to 12:00'."""
+    return "; ".join(f"{days_text(list(h.days))} from {h.open} to {h.close}" for h in kb.hall.opening_hours)
+
+
+def visit_fields(kb: KnowledgeBase) -> dict[str, Any]:
+    """The card's `visit`: where the hall is, for a citizen who is not in it."""
+    hall = kb.hall
+    return {"hall": hall.name, "address": hall.address, "opening_hours": hours_text(kb), "website": hall.website}
+
+
+def visit_sentence(kb: KnowledgeBase) -> str:
+    return f"It is open {hours_text(kb)}."
+
+
+def prepare_fields(s: Service) -> dict[str, Any]:
+    return {
+        "materials": [m.model_dump() for m in s.materials or []],
+        "appointment_required": s.appointment_required,
+        "book": True,
+    }
+
+
+def online_where(s: Service) -> str | None:
+    return (s.online.web_url or s.online.app_path) if s.online else None
+
+
+def fully_online(s: Service) -> bool:
+    return bool(s.online and s.online.fully_online)
+
+
+def web_buttons(s: Service, shown: str) -> list[dict[str, str]]:
+    """On the web, a service that needs a visit offers to book one first."""
+    book = {"title": "Book an appointment", "payload": f'/book_appointment{{"service":"{s.id}"}}'}
+    rest = follow_up_buttons(s, shown)
+    return [book, *rest[:3]] if not fully_online(s) else rest
 
 
 def _card(service: Service, topic: str, fields: dict[str, Any]) -> dict[str, Any]:
@@ -99,15 +156,20 @@ def unknown_fact(kb: KnowledgeBase, service: Service, topic: str) -> Reply:
 
 
 def service_reply(kb: KnowledgeBase, service: Service, topic: str, kiosk_id: str | None = None) -> Reply:
-    """The answer about one topic of one service, or an honest "I don't know"."""
+    """The answer about one topic of one service, or an honest "I don't know".
+
+    `kiosk_id`: the hall kiosk the citizen stands at (actions.context.kiosk_id); None = on the web.
+    """
     if topic not in TOPICS:
         raise ValueError(f"unknown topic {topic!r}")
-    builder = _BUILDERS[topic]
-    reply = builder(kb, service, kiosk_id)
+    kiosk = kiosk_for(kb, kiosk_id)
+    web = kiosk is None
+    builder = _WEB_BUILDERS.get(topic) if web else None
+    reply = builder(kb, service) if builder else _BUILDERS[topic](kb, service, kiosk_id)
     if reply is None:
         return unknown_fact(kb, service, topic)
     if not reply.buttons:
-        reply.buttons = follow_up_buttons(service, topic)
+        reply.buttons = web_buttons(service, topic) if web else follow_up_buttons(service, topic)
     return reply
 
 
@@ -156,6 +218,7 @@ def _location(kb: KnowledgeBase, s: Service, kiosk_id: str | None) -> Reply:
     loc = s.location
     zone = next(z for z in kb.hall.zones if z.id == loc.zone)
     kiosk = kiosk_for(kb, kiosk_id)
+    assert kiosk is not None, "kiosk-relative directions need a kiosk (the web has _web_location)"
     way = directions_to(kiosk, zone.position, zone.floor, f"Zone {zone.id}")
     floor = f", on floor {zone.floor}" if way.floor_change == 0 else ""
     text = f"For {the(s.name)}, go to {_windows(loc.windows)} in zone {zone.id} ({zone.name}){floor}. {way.sentence}"
@@ -229,6 +292,76 @@ def _cross_province(kb: KnowledgeBase, s: Service, kiosk_id: str | None) -> Repl
         text += f" {cp.how.rstrip('.')}."
     return Reply(text, _card(s, "cross_province", {"cross_province": cp.model_dump()}))
 
+
+# --- on the web: no kiosk, so no directions; online first, else prepare one visit -------------------------------
+def _web_where(kb: KnowledgeBase, s: Service) -> str:
+    loc = s.location
+    zone = next(z for z in kb.hall.zones if z.id == loc.zone)
+    return (
+        f"{_windows(loc.windows)} in zone {zone.id} ({zone.name}) on floor {zone.floor} of the {kb.hall.name}, "
+        f"{kb.hall.address}"
+    )
+
+
+def _online_lead(s: Service) -> str:
+    return f"You don't need to come in: {the(s.name)} can be done fully online at {online_where(s)}."
+
+
+def _web_summary(kb: KnowledgeBase, s: Service) -> Reply:
+    loc = s.location
+    fields: dict[str, Any] = {
+        "summary": s.summary,
+        "location": loc.model_dump(),
+        "department": s.department,
+        "visit": visit_fields(kb),
+    }
+    if s.online is not None:
+        fields["online"] = s.online.model_dump()
+    if fully_online(s):
+        text = f"{_online_lead(s)} {s.name}: {s.summary.rstrip('.')}."
+    else:
+        fields["prepare"] = prepare_fields(s)
+        text = (
+            f"{s.name}: {s.summary.rstrip('.')}. It needs one visit to {_web_where(kb, s)}. "
+            "I can book you an appointment, and the checklist shows what to bring."
+        )
+    return Reply(text, _card(s, "summary", fields))
+
+
+def _web_location(kb: KnowledgeBase, s: Service) -> Reply:
+    loc = s.location
+    zone = next(z for z in kb.hall.zones if z.id == loc.zone)
+    fields: dict[str, Any] = {"location": loc.model_dump(), "zone_name": zone.name, "visit": visit_fields(kb)}
+    where = f"For {the(s.name)}, go to {_web_where(kb, s)}. {visit_sentence(kb)}"
+    if fully_online(s):
+        assert s.online is not None
+        fields["online"] = s.online.model_dump()
+        text = f"{_online_lead(s)} If you prefer to come, go to {_web_where(kb, s)}. {visit_sentence(kb)}"
+    else:
+        fields["prepare"] = prepare_fields(s)
+        text = f"{where} I can book you an appointment, and the checklist shows what to bring."
+    return Reply(text, _card(s, "location", fields))
+
+
+def _web_online(kb: KnowledgeBase, s: Service) -> Reply | None:
+    if s.online is None:
+        return None
+    o = s.online
+    fields: dict[str, Any] = {"online": o.model_dump(), "visit": visit_fields(kb)}
+    if o.fully_online:
+        text = f"Yes. {_online_lead(s)}"
+    else:
+        fields["prepare"] = prepare_fields(s)
+        text = f"No, {the(s.name)} can't be done fully online; it needs one visit to {_web_where(kb, s)}."
+        if online_where(s):
+            text += f" You can start it at {online_where(s)}."
+        text += " I can book you an appointment, and the checklist shows what to bring."
+    if o.notes:
+        text += f" {o.notes.rstrip('.')}."
+    return Reply(text, _card(s, "online", fields))
+
+
+_WEB_BUILDERS = {"summary": _web_summary, "location": _web_location, "online": _web_online}
 
 _BUILDERS = {
     "summary": _summary,

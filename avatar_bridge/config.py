@@ -33,7 +33,7 @@ class KioskProfile:
     """Settings of one kiosk, applied to every session it opens."""
 
     kiosk_id: str
-    position: str | None = None  # a kiosk id of data/hall.yml; None = the kiosk_id itself, else the hall default
+    position: str | None = None  # a kiosk id of data/hall.yml; None = the kiosk_id itself (not a hall kiosk: the web)
     language: str = "en"
     voice: str | None = None  # Piper voice name or .onnx path; None = the bridge's voice
     speaking_rate: float = 1.0

@@ -95,7 +95,7 @@ def plan(cards: list[dict], text: str) -> Plan:
     for card in _typed(cards):
         kind, topic, fields = card.kind, card.topic, card.fields
         special = TOPIC_RULES.get(topic)
-        if special == "point" and hasattr(fields, "directions"):
+        if special == "point" and getattr(fields, "directions", None) is not None:  # none on the web: no pointing
             gesture = fields.directions.gesture
             if gesture in ("point_left", "point_right", "point_forward"):
                 windows = fields.location.windows

@@ -1,4 +1,6 @@
-"""The web pages the bridge serves: the kiosk (`/kiosk`), the chat widget (`/widget.js`, demo `/chat`).
+"""The web pages the bridge serves: the kiosk (`/kiosk`), the home page (`/lobby`), the chat widget
+(`/widget.js`, demo `/chat`), and the pages web answers link to: a service's printable checklist
+(`/checklist/{id}`) and the hall page with its floor plan (`/hall`).
 
 Everything is static and served from this process (no CDN, no build step):
 plain ES modules under `avatar_bridge/web/`, the pinned npm packages the pages
@@ -13,6 +15,8 @@ embedded in other sites' pages and loads its modules from here.
 from __future__ import annotations
 
 import functools
+import html
+import io
 import logging
 import re
 from pathlib import Path
@@ -66,10 +70,132 @@ def service_facts(service_id: str, kb_dir: str | None = None) -> dict[str, Any]:
         "fee": service.fee.model_dump() if service.fee else None,
         "materials": [m.model_dump() for m in service.materials or []],
         "appointment_required": service.appointment_required,
+        "online": service.online.model_dump() if service.online else None,
         "city_app": kb.hall.city_app,
         "page_url": url,
         "qr_svg": qr_svg(url),
     }
+
+
+CHECKIN_PATH = re.compile(r"^[AFHKMPRWXY34679]{3}-[AFHKMPRWXY34679]{3}$")  # actions/reference.py's format
+
+
+def checkin_qr(reference: str, kb_dir: str | None = None) -> bytes:
+    """The confirmation's QR code as an SVG document (an <img> needs the namespace `svg_inline` leaves out):
+    the hall's check-in address for the reference, as actions/forms.py writes it."""
+    if not CHECKIN_PATH.match(reference):
+        raise ValueError(f"{reference!r} is not an appointment reference (like K7M-4PA)")
+    website = _knowledge_base(kb_dir).hall.website
+    code = segno.make(f"{website.rstrip('/')}/checkin/{reference}" if website else reference, error="m")
+    out = io.BytesIO()
+    code.save(out, kind="svg", scale=4, border=2, dark="#000", light="#fff", title=f"Check-in {reference}")
+    return out.getvalue()
+
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title><link rel="stylesheet" href="/static/css/common.css">
+<link rel="stylesheet" href="/static/css/page.css"></head><body><main class="page">{body}</main></body></html>"""
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text))
+
+
+_DAYS = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
+         "sat": "Saturday", "sun": "Sunday"}  # fmt: skip
+
+
+def _hours(kb) -> str:
+    """'Monday to Friday 09:00–17:00; Saturday 09:00–12:00' (the actions package says it the same way)."""
+    order = list(_DAYS)
+    parts = []
+    for h in kb.hall.opening_hours:
+        idx = sorted(order.index(d) for d in h.days)
+        if len(idx) > 2 and idx == list(range(idx[0], idx[-1] + 1)):
+            days = f"{_DAYS[order[idx[0]]]} to {_DAYS[order[idx[-1]]]}"
+        else:
+            days = " and ".join(_DAYS[order[i]] for i in idx)
+        parts.append(f"{days} {h.open}–{h.close}")
+    return "; ".join(parts)
+
+
+def checklist_page(service_id: str, kb_dir: str | None = None) -> str:
+    """What to bring for one service, to print or save before the one visit (web answers link here)."""
+    kb = _knowledge_base(kb_dir)
+    s = kb.services[service_id]
+    zone = next((z for z in kb.hall.zones if z.id == s.location.zone), None)
+    items = (
+        "".join(
+            f'<li><label><input type="checkbox"> <strong>{_e(m.name)}</strong> ({_e(m.form.replace("_", " "))}'
+            f"{f' ×{m.count}' if m.count > 1 else ''}){f' – {_e(m.notes)}' if m.notes else ''}</label></li>"
+            for m in s.materials or []
+        )
+        or "<li>No documents are listed for this service; call the hotline to check.</li>"
+    )
+    where = (
+        f"Windows {_e(', '.join(s.location.windows))}, zone {_e(s.location.zone)}"
+        f"{f' ({_e(zone.name)})' if zone else ''}, floor {s.location.floor}"
+    )
+    online = ""
+    if s.online and s.online.fully_online:
+        path = _e(s.online.web_url or s.online.app_path)
+        online = f'<p class="online">This service can be done fully online: {path}</p>'
+    body = f"""<h1>{_e(s.name)}: what to bring</h1>
+<p>{_e(s.summary)}</p>{online}
+<h2>Checklist</h2><ul class="checklist">{items}</ul>
+<h2>Where and when</h2>
+<p>{where}<br>{_e(kb.hall.name)}, {_e(kb.hall.address)}<br>Open {_e(_hours(kb))}</p>
+<p>{"An appointment is required." if s.appointment_required else "You can come without an appointment, or book one."}
+ Hotline {_e(kb.hall.hotline)}.</p>
+<p class="no-print"><button type="button" onclick="window.print()">Print or save as PDF</button>
+ <a href="/hall">The hall: address and floor plan</a> · <a href="/lobby">Back to the guide</a></p>"""
+    return _PAGE.format(title=_e(f"{s.name}: what to bring"), body=body)
+
+
+def _floor_plan(kb, floor: int) -> str:
+    """A simple plan of one floor from the zones' positions in hall.yml (metres; entrance at the bottom)."""
+    zones = [z for z in kb.hall.zones if z.floor == floor]
+    shapes = "".join(
+        f'<g><rect x="{z.position.x - 6}" y="{30 - z.position.y - 4}" width="12" height="8" rx="1" class="zone"/>'
+        f'<text x="{z.position.x}" y="{30 - z.position.y + 1.2}" text-anchor="middle" class="zone-label">'
+        f"Zone {_e(z.id)}</text></g>"
+        for z in zones
+    )
+    entrance = (
+        '<text x="20" y="29.5" text-anchor="middle" class="entrance">Main entrance ▲</text>' if floor == 1 else ""
+    )
+    return (
+        f'<svg viewBox="0 0 40 30" role="img" aria-label="Floor {floor}: '
+        f'{_e(", ".join(f"zone {z.id}, {z.name}" for z in zones))}" class="plan">'
+        f'<rect x="0.5" y="0.5" width="39" height="29" class="floor"/>{shapes}{entrance}</svg>'
+    )
+
+
+def hall_page(kb_dir: str | None = None) -> str:
+    """The hall for a citizen at home: address, hours, and per floor its zones with their windows and plan."""
+    kb = _knowledge_base(kb_dir)
+    hall = kb.hall
+    floors = sorted({z.floor for z in hall.zones})
+    sections = "".join(
+        f'<section id="floor-{f}"><h2>Floor {f}</h2>{_floor_plan(kb, f)}<ul>'
+        + "".join(
+            f'<li id="zone-{_e(z.id)}"><strong>Zone {_e(z.id)}</strong>: {_e(z.name)}, windows '
+            f"{_e(z.windows[0])}–{_e(z.windows[-1])}</li>"
+            for z in hall.zones
+            if z.floor == f
+        )
+        + "</ul></section>"
+        for f in floors
+    )
+    body = f"""<h1>{_e(hall.name)}</h1>
+<p>{_e(hall.address)} · Hotline {_e(hall.hotline)}</p>
+<p>Open {_e(_hours(kb))}.</p>
+<p>Lifts and stairs are in the middle of the hall; the help desk and the accessibility desk are on floor
+{hall.help_desk.floor}, near the main entrance.</p>
+{sections}
+<p class="no-print"><a href="/lobby">Back to the guide</a></p>"""
+    return _PAGE.format(title=_e(hall.name), body=body)
 
 
 @functools.cache
@@ -91,6 +217,29 @@ def mount_web(app: FastAPI, web_dir: Path = WEB_DIR, kb_dir: str | None = None) 
     @app.get("/kiosk", include_in_schema=False)
     async def kiosk():
         return FileResponse(web_dir / "kiosk.html", media_type="text/html")
+
+    @app.get("/lobby", include_in_schema=False)
+    async def lobby():
+        # The same page as the kiosk, in its home mode (kiosk.js: no kiosk position, links, microphone consent).
+        return FileResponse(web_dir / "kiosk.html", media_type="text/html")
+
+    @app.get("/checklist/{service_id}", include_in_schema=False)
+    async def checklist(service_id: str):
+        try:
+            return Response(checklist_page(service_id, kb_dir), media_type="text/html")
+        except KeyError:
+            raise HTTPException(404, f"no service {service_id!r} in the knowledge base") from None
+
+    @app.get("/hall", include_in_schema=False)
+    async def hall():
+        return Response(hall_page(kb_dir), media_type="text/html")
+
+    @app.get("/api/appointments/{reference}/qr.svg")
+    async def appointment_qr(reference: str):
+        try:
+            return Response(checkin_qr(reference, kb_dir), media_type="image/svg+xml")
+        except ValueError as exc:
+            raise HTTPException(404, str(exc)) from None
 
     @app.get("/chat", include_in_schema=False)
     async def chat():

@@ -67,7 +67,7 @@ def measure(bridge_http: str, runs: int) -> dict:
             context = browser.new_context(viewport={"width": 1080, "height": 1920})
             context.set_default_timeout(90_000)
             page = context.new_page()
-            page.goto(f"{bridge_http}/kiosk")
+            page.goto(f"{bridge_http}/kiosk?kiosk=entrance")
             page.wait_for_selector("body[data-ready]")
             page.wait_for_function("window.lobbyKiosk.metrics.avatarFirstPaintMs !== null")
             m = page.evaluate("window.lobbyKiosk.metrics")

@@ -99,6 +99,27 @@ class Directions(_Fields):
     distance_m: float
 
 
+class Visit(_Fields):
+    """Where the hall is, for a citizen who is not standing in it (web chat, home page, REST without a kiosk).
+
+    Replaces kiosk-relative `directions`: the address, the opening hours and the hall's website; clients
+    link to the bridge's hall page (`/hall`) for the floor plan.
+    """
+
+    hall: str
+    address: str
+    opening_hours: str = Field(description="the opening hours as one sentence, e.g. 'Monday to Friday 09:00-17:00'")
+    website: str | None = None
+
+
+class Prepare(_Fields):
+    """A service that needs a visit, answered on the web: what to bring so that one visit is enough."""
+
+    materials: list[Material]
+    appointment_required: bool
+    book: bool = Field(description="the guide offers to book an appointment (a button carries it)")
+
+
 # --- fields per topic -------------------------------------------------------------------------------------------
 class UnknownFactFields(_Fields):
     """The knowledge base has no entry for this topic of this service: the guide says so and gives the hotline."""
@@ -112,6 +133,8 @@ class SummaryFields(_Fields):
     location: Location
     department: str
     online: Online | None = None
+    visit: Visit | None = None
+    prepare: Prepare | None = None
 
 
 class MaterialsFields(_Fields):
@@ -123,9 +146,14 @@ class StepsFields(_Fields):
 
 
 class LocationFields(_Fields):
+    """At a kiosk: `directions` from it (the avatar points). On the web: `visit` instead, never directions."""
+
     location: Location
     zone_name: str
-    directions: Directions
+    directions: Directions | None = None
+    visit: Visit | None = None
+    online: Online | None = None
+    prepare: Prepare | None = None
 
 
 class ProcessingTimeFields(_Fields):
@@ -138,6 +166,8 @@ class FeeFields(_Fields):
 
 class OnlineFields(_Fields):
     online: Online
+    visit: Visit | None = None
+    prepare: Prepare | None = None
 
 
 class EligibilityFields(_Fields):
@@ -169,12 +199,14 @@ class FacilitiesFields(_Fields):
 class FacilityFields(_Fields):
     facility: Facility
     directions: Directions | None = None
+    visit: Visit | None = None
 
 
 class AccessibilityFields(_Fields):
     desk: Desk
     sign_language_hours: str
-    directions: Directions
+    directions: Directions | None = None
+    visit: Visit | None = None
 
 
 class AppHelpFields(_Fields):
@@ -199,7 +231,8 @@ class OutOfScopeFields(_Fields):
 class HandoffFields(_Fields):
     request_id: int | str
     desk: Desk
-    directions: Directions
+    directions: Directions | None = None
+    visit: Visit | None = None
     hotline: str
     service_id: str | None = None
 
@@ -224,11 +257,33 @@ class TicketFields(_Fields):
 
 
 class AppointmentFields(_Fields):
-    reference: str
+    reference: str = Field(description="short reference, e.g. K7M-4PA (actions/reference.py), to check in with")
     date: str
     time: str
     name: str
     location: Location
+    checkin_code: str | None = Field(
+        default=None, description="what the confirmation's QR code holds (a kiosk's scanner types it to check in)"
+    )
+    visit: Visit | None = None
+
+
+class CheckInFields(_Fields):
+    """Checking in at a kiosk with an appointment's reference: a ticket, or why not (`reason`)."""
+
+    checked_in: bool
+    reason: str | None = Field(
+        default=None,
+        description="why not: unknown, expired, early, closed, not_at_kiosk, no_reference",
+    )
+    reference: str | None = None
+    number: str | None = None
+    zone: str | None = None
+    floor: int | None = None
+    windows: list[str] | None = None
+    date: str | None = None
+    time: str | None = None
+    repeated: bool | None = None
 
 
 class AskAffirmationFields(_Fields):
@@ -370,6 +425,14 @@ class AppointmentCard(_Card):
     fields: AppointmentFields
 
 
+class CheckInCard(_Card):
+    kind: Literal["appointment"] = "appointment"
+    topic: Literal["check_in"] = "check_in"
+    service_id: str | None = None
+    service_name: str | None = None
+    fields: CheckInFields
+
+
 class AskAffirmationCard(_Card):
     kind: Literal["fallback"] = "fallback"
     topic: Literal["ask_affirmation"] = "ask_affirmation"
@@ -415,6 +478,7 @@ CARD_CLASSES: tuple[type[_Card], ...] = (
     FormCard,
     TicketCard,
     AppointmentCard,
+    CheckInCard,
     AskAffirmationCard,
     AskRephraseCard,
     GiveUpCard,

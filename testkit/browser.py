@@ -26,8 +26,9 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
-def start_kiosk(page: Page, server: BridgeServer, query: str = "") -> Page:
-    """Open /kiosk, touch to start, and wait until the guide is connected."""
+def start_kiosk(page: Page, server: BridgeServer, query: str = "?kiosk=entrance") -> Page:
+    """Open /kiosk at a kiosk of the hall (the entrance unless `query` says otherwise), touch to start, and wait
+    until the guide is connected. Without `?kiosk=` the page is the home page (`/lobby`), with other words."""
     page.goto(f"{server.http}/kiosk{query}")
     page.get_by_role("button", name="Touch to start").click()
     page.wait_for_selector('#connection[data-status="open"]')

@@ -16,7 +16,7 @@ def service_cards(messages):
 
 
 def test_newborn_materials_location_and_ticket(chat, kb, dialogue):
-    c = chat()
+    c = chat(metadata={"kiosk_id": "entrance"})  # at a kiosk: directions from it (the web: test_web_path.py)
     reply = c.say("my wife just had a baby, what do I need to do?")
     assert c.slot("service") == "newborn_bundle"
     assert service_cards(reply)[0]["topic"] == "summary"

@@ -89,7 +89,7 @@ def open_lab(browser, server, size):
     context = browser.new_context(viewport={"width": size[0], "height": size[1]})
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
-    page.goto(f"{server.http}/kiosk")
+    page.goto(f"{server.http}/kiosk?kiosk=entrance")
     page.wait_for_selector("body[data-ready]")
     page.evaluate("document.getElementById('start-screen').hidden = true; window.lobbyKiosk.manualClock = true")
     page.evaluate(LAB)

@@ -22,7 +22,7 @@ def box(page, selector: str) -> dict:
 
 
 def test_touch_to_start_connects_the_guide_in_landscape_and_portrait(page, bridge):
-    page.goto(f"{bridge.http}/kiosk")
+    page.goto(f"{bridge.http}/kiosk?kiosk=entrance")
     start = page.get_by_role("button", name="Touch to start")
     page.wait_for_selector("svg.avatar-svg")
     shot(page, "01-touch-to-start")
@@ -121,7 +121,7 @@ def test_high_contrast_and_language_are_settings(page, bridge):
 
 
 def test_keyboard_alone_reaches_every_control(page, bridge):
-    page.goto(f"{bridge.http}/kiosk")
+    page.goto(f"{bridge.http}/kiosk?kiosk=entrance")
     page.wait_for_selector("body[data-ready]")
     page.keyboard.press("Enter")  # the start button has the focus
     page.wait_for_selector('#connection[data-status="open"]')

@@ -96,13 +96,51 @@ function topicBody(t, card) {
   }
 }
 
-function factsBlock(t, card, facts) {
+/** Web answers (no kiosk): where the hall is, with a link to its page and floor plan. */
+function visitBlock(t, f, apiBase) {
+  const v = f.visit;
+  if (!v) return null;
+  const zone = f.location?.zone;
+  const hall = new URL(`/hall${zone ? `#zone-${zone}` : ""}`, apiBase).href;
+  return h("div", { class: "visit" },
+    h("p", {}, h("strong", {}, v.hall), h("br"), v.address),
+    h("p", {}, `${t.openHours}: ${v.opening_hours}`),
+    h("p", {}, h("a", { href: hall, target: "_blank", rel: "noopener" }, t.hallMap)));
+}
+
+/** A service that needs one visit: the checklist to prepare, with a print-or-save page. */
+function prepareBlock(t, card, apiBase) {
+  const p = card.fields.prepare;
+  if (!p) return null;
+  const url = new URL(`/checklist/${encodeURIComponent(card.service_id)}`, apiBase).href;
+  return h("div", { class: "prepare" },
+    h("p", { class: "card-topic" }, t.prepare),
+    h("ul", { class: "checklist", "aria-label": t.materials },
+      (p.materials || []).map((m) => h("li", { "data-material": m.name }, h("span", { class: "item-name" }, m.name),
+        h("span", { class: "item-form" }, ` — ${t[m.form] || m.form}`)))),
+    h("p", {}, h("a", { class: "print-link", href: url, target: "_blank", rel: "noopener" }, t.printOrSave)));
+}
+
+/** Fully online, on the web: the online path leads, as a link the citizen can click. */
+function onlineBlock(t, card, facts) {
+  const o = card.fields.online || facts?.online;
+  if (!o?.fully_online) return null;
+  const href = o.web_url || facts?.page_url;
+  return h("p", { class: "online-first" }, h("strong", {}, `${t.doItOnline}: `),
+    href ? h("a", { href, target: "_blank", rel: "noopener" }, o.app_path || href) : o.app_path);
+}
+
+function factsBlock(t, card, facts, web = false) {
   const shown = card.topic;
   const rows = [];
   if (shown !== "location") rows.push([t.location, locationLine(t, facts.location, facts.zone_name)]);
   if (shown !== "processing_time" && facts.processing_time) rows.push([t.time, facts.processing_time]);
   if (shown !== "fee" && facts.fee) rows.push([t.fee, feeText(t, facts.fee)]);
   const dl = h("dl", { class: "facts" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
+  if (web) { // at home a QR code is no use: a link opens the service's page
+    return h("div", { class: "card-facts" }, dl,
+      h("p", { class: "service-link" }, h("a", { href: facts.page_url, target: "_blank", rel: "noopener" }, t.servicePage)));
+  }
   const qr = h("figure", { class: "qr" });
   qr.innerHTML = facts.qr_svg; // SVG made by the bridge from the knowledge base, not from user input
   const svg = qr.querySelector("svg");
@@ -115,7 +153,7 @@ function factsBlock(t, card, facts) {
 }
 
 /** A card element for a card payload; service cards fill in their facts when they arrive. */
-export function renderCard(card, { t, apiBase }) {
+export function renderCard(card, { t, apiBase, web = false }) {
   if (!card || typeof card !== "object") return null;
   const f = card.fields || {};
   const title = card.service_name || t[card.topic] || t[card.kind] || "";
@@ -124,27 +162,58 @@ export function renderCard(card, { t, apiBase }) {
   h("h3", { class: "card-title" }, title));
   if (card.kind === "service") {
     if (card.topic && t[card.topic]) el.append(h("p", { class: "card-topic" }, t[card.topic]));
+    const online = web && card.fields?.online?.fully_online ? onlineBlock(t, card, null) : null;
+    if (online) el.append(online);
     const body = topicBody(t, card);
     if (body) el.append(body);
+    for (const block of [apiBase && prepareBlock(t, card, apiBase), apiBase && visitBlock(t, f, apiBase)]) {
+      if (block) el.append(block);
+    }
     if (card.service_id && apiBase) {
-      serviceFacts(apiBase, card.service_id).then((facts) => facts && el.append(factsBlock(t, card, facts)));
+      serviceFacts(apiBase, card.service_id).then((facts) => {
+        if (!facts) return;
+        if (online && !facts.online?.web_url) online.replaceWith(onlineBlock(t, card, facts));
+        el.append(factsBlock(t, card, facts, web));
+      });
     }
   } else if (card.kind === "ticket" && f.issued) {
     el.append(h("p", { class: "ticket-number" }, f.number),
       h("p", {}, `${windowsText(t, f.windows || [])} · ${t.zone} ${f.zone} · ${t.floor} ${f.floor}`));
+  } else if (card.kind === "appointment" && card.topic === "check_in") {
+    if (f.checked_in) {
+      el.append(h("p", { class: "ticket-number" }, f.number),
+        h("p", {}, `${windowsText(t, f.windows || [])} · ${t.zone} ${f.zone} · ${t.floor} ${f.floor}`));
+    } else {
+      el.append(h("p", { class: "checkin-refused", "data-reason": f.reason || "" }, t[`checkin_${f.reason}`] || t.checkin_unknown));
+    }
+    if (f.reference) el.append(h("p", {}, `${t.reference}: `, h("strong", { class: "reference" }, f.reference)));
   } else if (card.kind === "appointment") {
-    el.append(h("dl", { class: "facts" }, h("dt", {}, t.reference), h("dd", {}, f.reference),
+    el.append(h("dl", { class: "facts" }, h("dt", {}, t.reference), h("dd", { class: "reference" }, f.reference),
       h("dt", {}, t.time), h("dd", {}, `${f.date} ${f.time}`)));
+    if (apiBase && f.reference) { // the confirmation's QR code: shown (or printed) at a kiosk's scanner to check in
+      el.append(h("figure", { class: "qr checkin-qr" },
+        h("img", { src: new URL(`/api/appointments/${encodeURIComponent(f.reference)}/qr.svg`, apiBase).href,
+          alt: `${t.checkinQr} ${f.reference}`, width: "150", height: "150" }),
+        h("figcaption", {}, t.checkinHint)));
+      if (card.service_id) {
+        el.append(h("p", {}, h("a", { class: "print-link", href: new URL(`/checklist/${encodeURIComponent(card.service_id)}`, apiBase).href,
+          target: "_blank", rel: "noopener" }, t.printOrSave)));
+      }
+    }
+    const visit = visitBlock(t, f, apiBase || location.href);
+    if (visit) el.append(visit);
   } else if (card.kind === "hall" && card.topic === "hours") {
     el.append(list((f.opening_hours || []).map((o) => `${o.days.join(", ")}: ${o.open}–${o.close}`)));
     if ((f.closed_days || []).length) {
       el.append(h("p", {}, `${t.closedDays}: ${f.closed_days.map((c) => `${c.date} (${c.reason})`).join("; ")}`));
     }
-  } else if (f.directions || f.hotline) {
+  } else if (f.directions || f.hotline || f.visit) {
     const sign = floorSign(t, f);
     if (sign) el.append(sign);
     if (directionsText(f.directions)) el.append(h("p", { class: "directions" }, directionsText(f.directions)));
     if (f.hotline) el.append(h("p", {}, `${t.hotline} ${f.hotline}`));
+    const visit = visitBlock(t, f, apiBase || location.href);
+    if (visit) el.append(visit);
   }
   return el.childElementCount > 1 ? el : null;
 }

@@ -1,6 +1,11 @@
 // The kiosk page: touch to start (browsers need a gesture before audio), then the guide talks over
 // protocol v1 with lip-sync, gestures, captions, cards, quick replies, push-to-talk or hands-free
 // microphone, typed questions, barge-in, settings, inactivity reset and reconnection.
+//
+// Two modes (docs/web.md): at a kiosk (`/kiosk?kiosk=entrance`: a place in the hall, directions from it, QR
+// codes, a USB QR scanner for check-in) and at home (`/lobby`, or `/kiosk` without `?kiosk=`: no position, so
+// the bridge and the dialogue core treat it as the web; links instead of QR codes; the microphone is asked for
+// only after the page has said why, and typing is offered first when it is refused).
 
 import { createAvatar } from "./avatar/renderer.js";
 import { BridgeClient, bridgeUrl } from "./bridge-client.js";
@@ -12,7 +17,11 @@ import { SpeechPlayer } from "./speech-player.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
-const kioskId = params.get("kiosk") || "entrance";
+const lobby = /\/lobby\/?$/.test(location.pathname) || !params.get("kiosk");
+const kioskId = lobby ? "lobby" : params.get("kiosk"); // "lobby" is no kiosk of hall.yml: the web
+// What a confirmation's QR code holds (actions/forms.py: `{website}/checkin/K7M-4PA`), or a typed reference.
+const REF = "[AFHKMPRWXY34679]{3}";
+const CHECKIN = [new RegExp(`/checkin/(${REF})-?(${REF})\\b`, "i"), new RegExp(`^\\s*(${REF})[- ]?(${REF})\\s*$`, "i")];
 const token = params.get("token");
 const HOLD_MS = 400; // a press longer than this is push-to-talk; shorter is a tap that toggles
 const NOTICE_MS = 8000;
@@ -22,7 +31,7 @@ let t = strings(settings.language);
 const metrics = { frames: 0, speakingFrames: 0, speakingMs: 0, speechToAudibleMs: [], avatarFirstPaintMs: null,
   interactiveMs: null };
 // manualClock: tests and the gesture strip drive avatar.update(t) themselves (the frame loop leaves the avatar alone)
-const kiosk = { settings, metrics, events: [], state: "idle", manualClock: false };
+const kiosk = { settings, metrics, events: [], state: "idle", manualClock: false, lobby, micConsent: !lobby };
 window.lobbyKiosk = kiosk;
 
 function applySettings() {
@@ -34,6 +43,7 @@ function applySettings() {
   $("language").value = settings.language;
   $("mode").value = settings.mode;
   t = strings(settings.language);
+  document.documentElement.classList.toggle("lobby", lobby);
   translatePage(document, settings.language);
   setState(kiosk.state);
   setConnection(kiosk.client?.status || "idle");
@@ -57,7 +67,7 @@ function addEntry(kind, text, extra = []) {
 function showBotMessage(message) {
   const extras = [];
   for (const card of message.cards?.length ? message.cards : [message.card]) {
-    const el = renderCard(card, { t, apiBase: location.href });
+    const el = renderCard(card, { t, apiBase: location.href, web: lobby });
     if (el) extras.push(el);
   }
   const buttons = renderButtons(message.buttons, pickButton, { t });
@@ -247,6 +257,7 @@ function stopTalking() {
 
 async function startHandsFree() {
   if (settings.mode !== "hands_free") return;
+  if (!kiosk.micConsent) { showMicConsent(); return; }
   kiosk.talking = false;
   kiosk.client.send({ type: "audio_start", sample_rate: 16000, encoding: "pcm16" });
   try {
@@ -268,10 +279,55 @@ function stopHandsFree() {
   micLabel();
 }
 
+// --- microphone consent (home mode) --------------------------------------------------------------
+/** At home the browser asks for the microphone: say why first; typing stays the way in when it is refused. */
+function showMicConsent() {
+  if (kiosk.micBlocked) { micRefused(); return; }
+  $("mic-consent").hidden = false;
+  $("mic-allow").focus();
+}
+
+function micRefused() {
+  kiosk.micBlocked = true;
+  kiosk.micConsent = false;
+  $("mic-consent").hidden = true;
+  $("mic").setAttribute("aria-disabled", "true");
+  $("mic").classList.add("mic-blocked");
+  notice(t.micRefused);
+  $("question").focus();
+}
+
+async function askForMicrophone() {
+  $("mic-consent").hidden = true;
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    stream.getTracks().forEach((track) => track.stop());
+    kiosk.micConsent = true;
+    $("mic").focus();
+    if (settings.mode === "hands_free") startHandsFree();
+  } catch (error) {
+    console.warn("microphone refused", error);
+    micRefused();
+  }
+}
+
+async function checkMicPermission() {
+  try {
+    const status = await navigator.permissions?.query({ name: "microphone" });
+    if (status?.state === "granted") kiosk.micConsent = true;
+    if (status?.state === "denied") micRefused();
+  } catch {
+    // browsers without the Permissions API for the microphone ask on first use
+  }
+}
+
 function wireMic() {
   const button = $("mic");
   let pressedAt = 0, pressStarted = false, suppressClick = false;
+  $("mic-allow").addEventListener("click", askForMicrophone);
+  $("mic-type").addEventListener("click", () => { $("mic-consent").hidden = true; $("question").focus(); });
   button.addEventListener("pointerdown", () => {
+    if (!kiosk.micConsent) return; // the click shows why the microphone is needed
     if (settings.mode !== "push_to_talk" || kiosk.talking) return;
     pressedAt = performance.now();
     pressStarted = true;
@@ -285,6 +341,7 @@ function wireMic() {
     }
   });
   button.addEventListener("click", () => {
+    if (!kiosk.micConsent) { showMicConsent(); return; }
     if (settings.mode === "hands_free") {
       if (kiosk.mic.active) stopHandsFree();
       else startHandsFree();
@@ -313,8 +370,24 @@ function wireControls() {
     $("question").value = "";
     interruptLocally();
     addEntry("user", text);
+    const scanned = CHECKIN.map((pattern) => text.match(pattern)).find(Boolean);
+    const reference = scanned && `${scanned[1]}-${scanned[2]}`.toUpperCase();
+    if (reference && /\d/.test(reference) && /[A-Z]/.test(reference)) { // well formed, as actions/reference.py
+      // a scanned confirmation QR code (the scanner types it) or a bare reference: check in with it exactly
+      kiosk.client.send({ type: "button", payload: `/check_in{"reference":"${reference}"}`, title: text });
+      return;
+    }
     kiosk.client.send({ type: "text", text });
   });
+  if (!lobby) {
+    // A USB QR scanner types like a keyboard: whatever has the focus, its characters go to the question box.
+    document.addEventListener("keydown", (event) => {
+      const target = event.target;
+      if (!kiosk.started || event.ctrlKey || event.metaKey || event.altKey || event.key.length !== 1) return;
+      if (target instanceof HTMLInputElement || target instanceof HTMLSelectElement) return;
+      $("question").focus();
+    }, true);
+  }
   $("stop").addEventListener("click", () => {
     interruptLocally();
     kiosk.client.send({ type: "interrupt" });
@@ -373,14 +446,20 @@ async function start() {
   $("start-screen").hidden = true;
   $("app").inert = false;
   micLabel();
-  addEntry("bot", t.welcome);
-  if (settings.mode === "hands_free") client.addEventListener("message", function first(e) {
+  addEntry("bot", lobby ? t.lobbyWelcome : t.welcome);
+  if (settings.mode === "hands_free" && kiosk.micConsent) client.addEventListener("message", function first(e) {
     if (e.detail.type === "session") { client.removeEventListener("message", first); startHandsFree(); }
   });
   $("question").focus();
 }
 
 async function main() {
+  if (lobby) {
+    // home mode: its own start words; the rest of the page is the same (captions, cards, settings)
+    document.querySelector("#start [data-i18n='start']").dataset.i18n = "lobbyStart";
+    document.querySelector("#start [data-i18n='startHint']").dataset.i18n = "lobbyStartHint";
+    checkMicPermission();
+  }
   applySettings();
   wireControls();
   const avatar = await createAvatar(params.get("avatar") || "svg");

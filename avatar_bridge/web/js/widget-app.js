@@ -56,7 +56,7 @@ export function mountWidget({ server, kioskId = "web", language = "en", open = f
     const extras = [];
     if (entry.kind === "bot") {
       for (const card of entry.cards || []) {
-        const el = renderCard(card, { t, apiBase: server });
+        const el = renderCard(card, { t, apiBase: server, web: true }); // the widget is on the city's website
         if (el) extras.push(el);
       }
       const buttons = renderButtons(entry.buttons, pick, { t });

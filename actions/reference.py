@@ -1,0 +1,116 @@
+"""Appointment references: short, unambiguous when read aloud or off a screen, and found again in speech.
+
+A reference is 3 + 3 symbols, written `K7M-4PA`, from an alphabet of 10 letters and 5 digits chosen so that
+no two look alike (no 0/O, 1/I/L, 2/Z, 5/S, 8/B) and few sound alike when spoken (one "ee" letter, P; no
+M/N pair). Every reference has at least one letter and one digit, so it is never an English word.
+15^6 = 11 million references; the store draws them at random and retries on the rare collision.
+
+Parsing is forgiving on purpose: a citizen may type `k7m4pa`, a USB QR scanner types the confirmation's
+QR content (`.../checkin/K7M-4PA`), and speech recognition writes "k seven m four papa alpha" or
+"K7M for PA". `candidates()` returns every 6-symbol window of the message that could be a reference;
+the caller looks them up, so a stray "a" or "for" next to the reference costs nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+LETTERS = "AFHKMPRWXY"
+DIGITS = "34679"
+ALPHABET = LETTERS + DIGITS
+LENGTH = 6
+
+# Words speech recognition (or a citizen) uses for one symbol: letter names, homophones, NATO words.
+SPOKEN = {
+    **{c.lower(): c for c in ALPHABET},
+    "ay": "A", "eh": "A", "alpha": "A", "alfa": "A",
+    "ef": "F", "eff": "F", "foxtrot": "F",
+    "aitch": "H", "haitch": "H", "hotel": "H",
+    "kay": "K", "kilo": "K",
+    "em": "M", "mike": "M",
+    "pee": "P", "pea": "P", "papa": "P",
+    "ar": "R", "are": "R", "romeo": "R",
+    "doubleu": "W", "double-u": "W", "whiskey": "W", "whisky": "W",
+    "ex": "X", "xray": "X", "x-ray": "X",
+    "why": "Y", "yankee": "Y",
+    "three": "3", "tree": "3",
+    "four": "4", "for": "4", "fore": "4",
+    "six": "6",
+    "seven": "7",
+    "nine": "9", "niner": "9",
+}  # fmt: skip
+_TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z]+)?")
+
+
+def new_reference() -> str:
+    """A random reference, `K7M-4PA` (the store checks it is unused)."""
+    while True:
+        raw = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+        if is_valid(raw):
+            return format_reference(raw)
+
+
+def is_valid(raw: str) -> bool:
+    return (
+        len(raw) == LENGTH
+        and all(c in ALPHABET for c in raw)
+        and any(c in LETTERS for c in raw)
+        and any(c in DIGITS for c in raw)
+    )
+
+
+def format_reference(raw: str) -> str:
+    return f"{raw[:3]}-{raw[3:]}"
+
+
+def normalise(text: str) -> str | None:
+    """`k7m4pa`, `K7M 4PA`, `K7M-4PA` -> `K7M-4PA`; None if it is not exactly one reference."""
+    raw = re.sub(r"[\s-]", "", text or "").upper()
+    return format_reference(raw) if is_valid(raw) else None
+
+
+def _symbols(token: str) -> str | None:
+    """The symbols one word stands for: a spoken name, or a run of alphabet symbols ("K7M"); else None."""
+    if token in SPOKEN:
+        return SPOKEN[token]
+    if token.replace("-", "").isalnum() and all(c in ALPHABET for c in token.upper().replace("-", "")):
+        return token.upper().replace("-", "")
+    return None
+
+
+def candidates(text: str) -> list[str]:
+    """Every formatted reference the message may contain, most likely first (whole tokens before windows)."""
+    found: list[str] = []
+    text = (text or "").lower().replace("double u", "doubleu").replace("x ray", "xray")
+    direct = normalise(text.strip())
+    if direct:
+        found.append(direct)
+    for match in re.finditer(r"checkin/([a-z0-9-]{6,8})", text):  # a scanned confirmation QR code (URL)
+        ref = normalise(match.group(1))
+        if ref:
+            found.append(ref)
+    run = ""
+    runs: list[str] = []
+    for token in _TOKEN.findall(text):
+        symbols = _symbols(token)
+        if symbols is None:
+            if run:
+                runs.append(run)
+            run = ""
+        else:
+            run += symbols
+    if run:
+        runs.append(run)
+    for run in runs:
+        for start in range(0, len(run) - LENGTH + 1):
+            raw = run[start : start + LENGTH]
+            if is_valid(raw):
+                found.append(format_reference(raw))
+    return list(dict.fromkeys(found))
+
+
+def spoken(reference: str) -> str:
+    """How the guide reads a reference aloud: symbol by symbol, the two halves apart."""
+    first, second = reference.split("-")
+    return f"{' '.join(first)}, {' '.join(second)}"
