@@ -10,28 +10,26 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import kiosk_id, now, send
 from actions.knowledge import knowledge_base
-from actions.replies import POPULAR, Reply, hotline_sentence, kiosk_for, service_reply, visit_fields
+from actions.replies import (
+    DAY_NAMES,
+    POPULAR,
+    Reply,
+    days_text,
+    hotline_sentence,
+    kiosk_for,
+    service_reply,
+    visit_fields,
+)
 from actions.store import store
 from cards import build
 from kb import KnowledgeBase
 from kb.directions import directions_to
 from kb.schema import Desk
 
-DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
-             "sat": "Saturday", "sun": "Sunday"}  # fmt: skip
-
-
-def _days(days: list[str]) -> str:
-    order = list(DAY_NAMES)
-    idx = sorted(order.index(d) for d in days)
-    if len(idx) > 2 and idx == list(range(idx[0], idx[-1] + 1)):
-        return f"{DAY_NAMES[order[idx[0]]]} to {DAY_NAMES[order[idx[-1]]]}"
-    return " and ".join(DAY_NAMES[order[i]] for i in idx)
-
 
 def hours_reply(kb: KnowledgeBase) -> Reply:
     hall = kb.hall
-    parts = [f"{_days(list(h.days))} from {h.open} to {h.close}" for h in hall.opening_hours]
+    parts = [f"{days_text(list(h.days))} from {h.open} to {h.close}" for h in hall.opening_hours]
     open_days = {d for h in hall.opening_hours for d in h.days}
     closed = [DAY_NAMES[d] + "s" for d in DAY_NAMES if d not in open_days]
     text = f"The hall is open {'; '.join(parts)}."

@@ -109,13 +109,13 @@ def understanding(servers: DialogueServers) -> dict:
             "errors": intents.errors,
         },
         "services": {**services.summary(), "misses": services.misses},
-        "conversations": {
-            "conversations": len(dialogues),
-            "turns": convs.turns,
-            "turn_accuracy": round(convs.accuracy, 4),
-            "failures": convs.failures,
-        },  # fmt: skip
+        "conversations": _conversations(dialogues, convs),
     }
+
+
+def _conversations(dialogues: list, convs) -> dict:
+    return {"conversations": len(dialogues), "turns": convs.turns, "turn_accuracy": round(convs.accuracy, 4),
+            "failures": convs.failures}  # fmt: skip
 
 
 def fresh_split(servers: DialogueServers, say) -> dict:
@@ -131,12 +131,7 @@ def fresh_split(servers: DialogueServers, say) -> dict:
         "intent_accuracy": round(intents.accuracy, 4),
         "macro_f1": round(intents.macro_f1(), 4),
         "services": {**services.summary(), "misses": services.misses},
-        "conversations": {
-            "conversations": len(dialogues),
-            "turns": convs.turns,
-            "turn_accuracy": round(convs.accuracy, 4),
-            "failures": convs.failures,
-        },  # fmt: skip
+        "conversations": _conversations(dialogues, convs),
         "intent_errors": intents.errors,
     }
 
