@@ -130,6 +130,25 @@ class ActionServiceInfo(Action):
         ]
 
 
+def answer_offered_choice(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]] | None:
+    """Answer the service a short reply picks from the choice just offered, or None when it picks none.
+
+    The language model reads two words out of context: "pension" after "transfer of what?" came back as
+    a "no". Every action that a bare reply can land on outside a form asks this first.
+    """
+    offered = _list_slot(tracker, "service_choices")
+    text = tracker.latest_message.get("text") or ""
+    if not offered or text.startswith("/"):
+        return None
+    kb = knowledge_base()
+    picked = resolver(kb).pick_from(text, offered)
+    if not picked:
+        return None
+    topic = tracker.get_slot("topic") or "summary"
+    send(dispatcher, service_reply(kb, kb.services[picked], topic, kiosk_id(tracker)))
+    return [SlotSet("service", picked), SlotSet("service_choices", None), SlotSet("service_candidates", offered)]
+
+
 class ActionInformOutsideForm(Action):
     """A bare answer outside a form: a pick from the choice just offered ("the second"), or nothing to fill."""
 
@@ -139,24 +158,32 @@ class ActionInformOutsideForm(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        offered = _list_slot(tracker, "service_choices")
-        if offered:
-            kb = knowledge_base()
-            picked = resolver(kb).pick_from(tracker.latest_message.get("text") or "", offered)
-            if picked:
-                topic = tracker.get_slot("topic") or "summary"
-                send(dispatcher, service_reply(kb, kb.services[picked], topic, kiosk_id(tracker)))
-                return [
-                    SlotSet("service", picked),
-                    SlotSet("service_choices", None),
-                    SlotSet("service_candidates", offered),
-                ]
+        picked = answer_offered_choice(dispatcher, tracker)
+        if picked is not None:
+            return picked
         kb = knowledge_base()
         named = kb.find_in_text(tracker.latest_message.get("text") or "")
         if len(named) == 1:  # "jiehunzheng": a bare service name is a question about that service
             send(dispatcher, service_reply(kb, kb.services[named[0]], "summary", kiosk_id(tracker)))
             return [SlotSet("service", named[0]), SlotSet("service_choices", None)]
         dispatcher.utter_message(response="utter_inform_without_context")
+        return []
+
+
+class ActionYesNo(Action):
+    """Yes or no outside a form, unless the reply is really a pick from the offered choice."""
+
+    def name(self) -> str:
+        return "action_yes_no"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        picked = answer_offered_choice(dispatcher, tracker)
+        if picked is not None:
+            return picked
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        dispatcher.utter_message(response="utter_deny" if intent == "deny" else "utter_affirm")
         return []
 
 
