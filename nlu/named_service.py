@@ -96,8 +96,9 @@ class NamedServiceClassifier(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource, {})
 
     def train(self, training_data: TrainingData) -> Resource:
-        table = next((t for t in training_data.lookup_tables if t.get("name") == self._config["lookup"]), None)
-        elements = {_normalise(e) for e in (table or {}).get("elements", [])}
+        # Every table of that name: the Chinese export writes its own (kb export-nlu --lang zh).
+        tables = [t for t in training_data.lookup_tables if t.get("name") == self._config["lookup"]]
+        elements = {_normalise(e) for t in tables for e in t.get("elements", [])}
         # Only synonyms of the lookup's names: a hand annotation ("[housing fund](service:...)") is
         # the model's business, and a name shared by several services is no name at all.
         mapping: dict[str, set[str]] = {}

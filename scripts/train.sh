@@ -9,6 +9,7 @@ cd "$LOBBY_ROOT"
 FORCE=0; [ "${1:-}" = "--force" ] && FORCE=1
 
 "$APP_PY" -m kb export-nlu data/nlu/generated_kb.yml >/dev/null
+"$APP_PY" -m kb export-nlu --lang zh data/nlu/generated_kb_zh.yml >/dev/null
 TRAIN_DATA=(data/nlu data/rules.yml data/stories.yml)
 # nlu/*.py (custom pipeline components) and the encoder manifest change what a model computes too.
 fingerprint="$(cat config.yml domain.yml nlu/constraints.txt nlu/*.py sentence_encoder/model_manifest.json $(find data/nlu data/rules.yml data/stories.yml -name '*.yml' | sort) | sha256sum | cut -c1-12)"

@@ -137,23 +137,19 @@ def validate(ctx: JobContext, lo: float = 0.0, hi: float = 0.1) -> None:
     s = ctx.settings
     if (s.data_dir / "services").is_dir():
         ctx.update("export knowledge-base synonyms", lo)
-        out = subprocess.run(
-            [
-                str(s.app_python),
-                "-m",
-                "kb",
-                "--data",
-                str(s.data_dir),
-                "export-nlu",
-                str(s.nlu_dir / "generated_kb.yml"),
-            ],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-        )
-        ctx.say((out.stdout + out.stderr).strip())
-        if out.returncode != 0:
-            raise JobFailed("the knowledge base has errors (see the log); nothing was trained")
+        # English names, then each language overlay's (data/lang/<code>): one bilingual model learns all.
+        overlays = sorted(p.name for p in (s.data_dir / "lang").glob("*") if p.is_dir())
+        for lang in ["en", *overlays]:
+            target = s.nlu_dir / ("generated_kb.yml" if lang == "en" else f"generated_kb_{lang}.yml")
+            out = subprocess.run(
+                [str(s.app_python), "-m", "kb", "--data", str(s.data_dir), "export-nlu", "--lang", lang, str(target)],
+                cwd=REPO_ROOT,
+                capture_output=True,
+                text=True,
+            )
+            ctx.say((out.stdout + out.stderr).strip())
+            if out.returncode != 0:
+                raise JobFailed("the knowledge base has errors (see the log); nothing was trained")
     ctx.update("validate training data (rasa data validate)", lo + (hi - lo) / 3)
     code = _run(
         ctx, rasa(s, "data", "validate", "--domain", "domain.yml", "--data", *TRAIN_DATA, "--fail-on-warnings"), lo, hi
