@@ -7,7 +7,7 @@ machine-readable card; they never import the voice engines or the bridge.
 import sys
 import warnings
 
-from actions.knowledge import knowledge_base
+from actions.knowledge import answer_languages, knowledge_base
 from actions.settings import settings
 
 # rasa-sdk 3.21 (the newest release for Python 3.11) serves Rasa 3.6 correctly
@@ -19,6 +19,8 @@ warnings.filterwarnings("once", message=r".*compatible with this version of rasa
 # setting or a broken service file stops start-up with its name, not a confused reply later.
 settings().announce()
 knowledge_base()
+for _lang in answer_languages()[1:]:  # answers in Chinese (actions.language) need the Chinese text too
+    knowledge_base(_lang)
 
 # In the action server, start building the semantic retriever now (cached passage embeddings, see
 # actions/retriever.py) so the first citizen does not wait for the encoder to load. Other importers
@@ -27,3 +29,5 @@ if "rasa_sdk.endpoint" in sys.modules:
     from actions.retriever import warm_in_background
 
     warm_in_background(knowledge_base())
+    for _lang in answer_languages()[1:]:
+        warm_in_background(knowledge_base(_lang))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
-
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
+from typing import TYPE_CHECKING, Any
 
 from actions.replies import Reply
 from actions.settings import settings
+
+if TYPE_CHECKING:  # annotations only: actions.language (and its tests) run without rasa-sdk installed
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
 
 
 def metadata(tracker: Tracker) -> dict[str, Any]:

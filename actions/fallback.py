@@ -1,4 +1,7 @@
-"""Two-stage fallback: guess, then ask to rephrase, then hand over honestly."""
+"""Two-stage fallback: guess, then ask to rephrase, then hand over honestly.
+
+In the language the citizen just used (actions.language): Chinese texts from replies_zh for Chinese.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +12,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import replies_zh as zh
 from actions.context import kiosk_id, send
 from actions.knowledge import knowledge_base
-from actions.replies import Reply, service_reply
-from actions.service_info import INTENT_TOPIC
+from actions.language import CHINESE, language
+from actions.replies import Reply
+from actions.service_info import INTENT_TOPIC, replies_in
 from cards import build
+from kb import KnowledgeBase
 
 INTENT_MEANING = {
     "ask_service": "information about a service",
@@ -42,16 +48,17 @@ class ActionDefaultAskAffirmation(Action):
         return "action_default_ask_affirmation"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        picked = self._answer_to_offered_choice(tracker)
+        lang = language(tracker)
+        kb = knowledge_base(lang)
+        picked = self._answer_to_offered_choice(tracker, kb)
         topic_intent = None
         if not picked:
-            picked, topic_intent = self._clear_service_question(tracker)
+            picked, topic_intent = self._clear_service_question(tracker, kb)
         if picked:
             # "withdrawal" right after "transfer or withdrawal?" is an answer, however unsure the
             # language model is about a one-word message: answer it rather than ask what it meant.
-            kb = knowledge_base()
             topic = INTENT_TOPIC.get(topic_intent or "", None) or tracker.get_slot("topic") or "summary"
-            send(dispatcher, service_reply(kb, kb.services[picked], topic, kiosk_id(tracker)))
+            send(dispatcher, replies_in(lang).service_reply(kb, kb.services[picked], topic, kiosk_id(tracker)))
             offered = tracker.get_slot("service_choices") or []
             # Leave the two-stage fallback loop now: it is answered, and the loop would otherwise
             # revert this turn (and the slots just set) when the next message is understood.
@@ -65,17 +72,22 @@ class ActionDefaultAskAffirmation(Action):
         ranking = tracker.latest_message.get("intent_ranking") or []
         entities = {e["entity"]: e.get("value") for e in tracker.latest_message.get("entities") or [] if "entity" in e}
         guesses = [r["name"] for r in ranking if r.get("name") in INTENT_MEANING and r.get("confidence", 0) >= 0.2][:2]
+        chinese = lang == CHINESE
+        meaning = zh.INTENT_MEANING if chinese else INTENT_MEANING
         buttons = []
         for intent in guesses:
             suffix = json.dumps({k: v for k, v in entities.items() if v}) if entities else ""
-            buttons.append({"title": INTENT_MEANING[intent].capitalize(), "payload": f"/{intent}{suffix}"})
+            buttons.append({"title": meaning[intent].capitalize(), "payload": f"/{intent}{suffix}"})
         # Rasa 3 two-stage fallback reads `out_of_scope` as "none of these" and then asks to rephrase.
-        buttons.append({"title": "Something else", "payload": "/out_of_scope"})
-        text = (
-            f"Sorry, I'm not sure I understood. Did you mean {INTENT_MEANING[guesses[0]]}?"
-            if guesses
-            else "Sorry, I'm not sure I understood. Could you tell me which service it is about?"
-        )
+        buttons.append({"title": zh.SOMETHING_ELSE if chinese else "Something else", "payload": "/out_of_scope"})
+        if chinese:
+            text = zh.ask_affirmation_text(meaning[guesses[0]] if guesses else None)
+        else:
+            text = (
+                f"Sorry, I'm not sure I understood. Did you mean {INTENT_MEANING[guesses[0]]}?"
+                if guesses
+                else "Sorry, I'm not sure I understood. Could you tell me which service it is about?"
+            )
         send(
             dispatcher,
             Reply(text, build("fallback", "ask_affirmation", {"guesses": guesses}), buttons),
@@ -83,7 +95,7 @@ class ActionDefaultAskAffirmation(Action):
         return []
 
     @staticmethod
-    def _clear_service_question(tracker: Tracker) -> tuple[str | None, str | None]:
+    def _clear_service_question(tracker: Tracker, kb: KnowledgeBase) -> tuple[str | None, str | None]:
         """A question about a service the language model was unsure of, but the knowledge base is not.
 
         Only when the model's own best guess is a question about a service and the resolver answers
@@ -97,7 +109,7 @@ class ActionDefaultAskAffirmation(Action):
         if not ranking or text.startswith("/"):
             return None, None
         intent = ranking[0]["name"]
-        resolution = resolver(knowledge_base()).resolve(text, intent="ask_service")
+        resolution = resolver(kb).resolve(text, intent="ask_service")
         if intent not in INTENT_TOPIC:
             # The model's guess is not a service question, but the words name exactly one service
             # ("tell me about hukou", a name it never saw in training): the name is the better evidence.
@@ -111,7 +123,7 @@ class ActionDefaultAskAffirmation(Action):
         return None, None
 
     @staticmethod
-    def _answer_to_offered_choice(tracker: Tracker) -> str | None:
+    def _answer_to_offered_choice(tracker: Tracker, kb: KnowledgeBase) -> str | None:
         offered = tracker.get_slot("service_choices")
         text = tracker.latest_message.get("text") or ""
         if not isinstance(offered, list) or not offered or text.startswith("/"):
@@ -122,7 +134,7 @@ class ActionDefaultAskAffirmation(Action):
         if len(words(text)) > SHORT_ANSWER_WORDS:
             return None
 
-        return resolver(knowledge_base()).pick_from(text, [str(s) for s in offered])
+        return resolver(kb).pick_from(text, [str(s) for s in offered])
 
 
 class ActionDefaultAskRephrase(Action):
@@ -130,7 +142,8 @@ class ActionDefaultAskRephrase(Action):
         return "action_default_ask_rephrase"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        text = "Sorry, I didn't quite get that. Could you say it in other words?"
+        chinese = language(tracker) == CHINESE
+        text = zh.ASK_REPHRASE if chinese else "Sorry, I didn't quite get that. Could you say it in other words?"
         send(dispatcher, Reply(text, build("fallback", "ask_rephrase", {})))
         return []
 
@@ -140,17 +153,22 @@ class ActionDefaultFallback(Action):
         return "action_default_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        kb = knowledge_base()
+        kb = knowledge_base(language(tracker))
+        chinese = kb.lang == CHINESE
         text = (
-            "I'm sorry, I couldn't understand that. Staff at the help desk on floor "
-            f"{kb.hall.help_desk.floor} can help, or call the hotline {kb.hall.hotline}."
+            zh.give_up_text(kb)
+            if chinese
+            else (
+                "I'm sorry, I couldn't understand that. Staff at the help desk on floor "
+                f"{kb.hall.help_desk.floor} can help, or call the hotline {kb.hall.hotline}."
+            )
         )
         send(
             dispatcher,
             Reply(
                 text,
                 build("fallback", "give_up", {"hotline": kb.hall.hotline}),
-                [{"title": "Talk to staff", "payload": "/human_handoff"}],
+                [{"title": zh.STAFF_TITLE if chinese else "Talk to staff", "payload": "/human_handoff"}],
             ),
         )
         return [UserUtteranceReverted()]

@@ -1,4 +1,8 @@
-"""Hall logistics: hours, facilities, accessibility, app help, complaints, handoff."""
+"""Hall logistics: hours, facilities, accessibility, app help, complaints, handoff.
+
+Every answer is in the language the citizen just used (actions.language): Chinese from the Chinese
+knowledge base and actions/replies_zh.py, English otherwise.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import replies_zh as zh
 from actions.context import kiosk_id, now, send
 from actions.knowledge import knowledge_base
+from actions.language import CHINESE, language
 from actions.replies import (
     DAY_NAMES,
     POPULAR,
@@ -53,8 +59,13 @@ def hours_reply(kb: KnowledgeBase) -> Reply:
 
 def _desk_directions(kb: KnowledgeBase, desk: Desk, kiosk: str | None) -> tuple[str, dict[str, Any]]:
     """At a kiosk: the way from it, and the card's `directions`. On the web: the floor and the hall's
-    address, and the card's `visit` (no kiosk, so nothing is "on your left")."""
+    address, and the card's `visit` (no kiosk, so nothing is "on your left"). In the KB's language."""
     k = kiosk_for(kb, kiosk)
+    if kb.lang == CHINESE:
+        if k is None:
+            return zh.desk_sentence_web(kb, desk.name, desk.floor), {"visit": zh.visit_fields(kb)}
+        way = directions_to(k, desk.position, desk.floor, desk.name)
+        return zh.way_sentence(way, desk.name, desk.floor), {"directions": way.card()}
     if k is None:
         sentence = f"{desk.name} is on floor {desk.floor} of the {kb.hall.name}, {kb.hall.address}."
         return sentence[0].upper() + sentence[1:], {"visit": visit_fields(kb)}
@@ -67,10 +78,14 @@ class ActionGreet(Action):
         return "action_greet"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        kb = knowledge_base()
+        kb = knowledge_base(language(tracker))
         text = (
-            f"Hello, welcome to the {kb.hall.name}. I can tell you what to bring, where to go, "
-            "and get you a queue ticket. What can I help you with?"
+            zh.greet_text(kb)
+            if kb.lang == CHINESE
+            else (
+                f"Hello, welcome to the {kb.hall.name}. I can tell you what to bring, where to go, "
+                "and get you a queue ticket. What can I help you with?"
+            )
         )
         buttons = [
             {"title": kb.services[s].name, "payload": f'/ask_service{{"service":"{s}"}}'}
@@ -86,7 +101,9 @@ class ActionHallHours(Action):
         return "action_hall_hours"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        send(dispatcher, hours_reply(knowledge_base()))
+        lang = language(tracker)
+        kb = knowledge_base(lang)
+        send(dispatcher, zh.hours_reply(kb, now().date()) if lang == CHINESE else hours_reply(kb))
         return []
 
 
@@ -95,7 +112,8 @@ class ActionFacilities(Action):
         return "action_facilities"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        kb = knowledge_base()
+        kb = knowledge_base(language(tracker))
+        chinese = kb.lang == CHINESE
         facilities = {f.id: f for f in kb.hall.facilities}
         wanted = None
         for entity in tracker.latest_message.get("entities") or []:
@@ -107,7 +125,11 @@ class ActionFacilities(Action):
             wanted = _match_facility(kb, tracker.latest_message.get("text") or "", in_text=True)
         if wanted is None:
             names = [f.name.lower() for f in kb.hall.facilities]
-            text = "We have " + ", ".join(names[:-1]) + f" and {names[-1]}. Which one are you looking for?"
+            text = (
+                zh.facilities_text([f.name for f in kb.hall.facilities])
+                if chinese
+                else "We have " + ", ".join(names[:-1]) + f" and {names[-1]}. Which one are you looking for?"
+            )
             buttons = [
                 {"title": f.name, "payload": f'/facilities{{"facility":"{f.id}"}}'} for f in kb.hall.facilities[:5]
             ]
@@ -119,16 +141,18 @@ class ActionFacilities(Action):
         facility = facilities[wanted]
         text = facility.description.rstrip(".") + "."
         fields: dict[str, Any] = {"facility": facility.model_dump(mode="json")}
-        if facility.hours:
+        if chinese:
+            text = zh.facility_text(facility.description, facility.hours)
+        elif facility.hours:
             text += f" Open {facility.hours}."
         k = kiosk_for(kb, kiosk_id(tracker))
         if k is not None and facility.position is not None and facility.floor is not None:
             way = directions_to(k, facility.position, facility.floor, facility.name)
-            text += " " + way.sentence
+            text += zh.way_sentence(way, facility.name, facility.floor) if chinese else " " + way.sentence
             fields["directions"] = way.card()
         elif k is None:
-            text += f" The {kb.hall.name} is at {kb.hall.address}."
-            fields["visit"] = visit_fields(kb)
+            text += zh.hall_address_sentence(kb) if chinese else f" The {kb.hall.name} is at {kb.hall.address}."
+            fields["visit"] = zh.visit_fields(kb) if chinese else visit_fields(kb)
         send(dispatcher, Reply(text, build("hall", "facility", fields)))
         return []
 
@@ -137,6 +161,8 @@ def _match_facility(kb: KnowledgeBase, text: str, in_text: bool = False) -> str 
     text = text.lower()
     for f in kb.hall.facilities:
         names = [f.id, f.name.lower(), *(a.lower() for a in f.aliases)]
+        if in_text and kb.lang == CHINESE and any(n in text for n in names if not n.isascii()):
+            return f.id  # Chinese is written without spaces: a name anywhere in the words
         if in_text:
             padded = f" {''.join(c if c.isalnum() else ' ' for c in text)} "
             if any(f" {n} " in padded for n in names):
@@ -151,16 +177,22 @@ class ActionAccessibilityHelp(Action):
         return "action_accessibility_help"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        kb = knowledge_base()
+        kb = knowledge_base(language(tracker))
         desk = kb.hall.accessibility_desk
         sentence, where = _desk_directions(kb, desk, kiosk_id(tracker))
-        text = f"{desk.name} can help: {(desk.description or '').rstrip('.')}. {sentence} {kb.hall.sign_language_hours}"
+        if kb.lang == CHINESE:
+            text = zh.accessibility_text(desk.name, desk.description or "", sentence, kb.hall.sign_language_hours)
+            staff = zh.STAFF_TITLE
+        else:
+            staff = "Talk to staff"
+            about = (desk.description or "").rstrip(".")
+            text = f"{desk.name} can help: {about}. {sentence} {kb.hall.sign_language_hours}"
         card = build(
             "hall",
             "accessibility",
             {"desk": desk.model_dump(mode="json"), "sign_language_hours": kb.hall.sign_language_hours, **where},
         )
-        send(dispatcher, Reply(text, card, [{"title": "Talk to staff", "payload": "/human_handoff"}]))
+        send(dispatcher, Reply(text, card, [{"title": staff, "payload": "/human_handoff"}]))
         return []
 
 
@@ -171,7 +203,7 @@ class _TextAnswer:
     field = ""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        kb = knowledge_base()
+        kb = knowledge_base(language(tracker))
         text = str(getattr(kb.hall, self.field)).strip()
         send(
             dispatcher,
@@ -206,7 +238,7 @@ class ActionHumanHandoff(Action):
         return "action_human_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        kb = knowledge_base()
+        kb = knowledge_base(language(tracker))
         kiosk = kiosk_id(tracker)
         service = tracker.get_slot("service")
         reason = (tracker.latest_message.get("text") or "")[:500]
@@ -214,8 +246,12 @@ class ActionHumanHandoff(Action):
         desk = kb.hall.help_desk
         sentence, where = _desk_directions(kb, desk, kiosk)
         text = (
-            f"I've let the staff know you'd like to talk to someone. {sentence} "
-            f"You can also call the hotline {kb.hall.hotline}."
+            zh.handoff_text(kb, sentence)
+            if kb.lang == CHINESE
+            else (
+                f"I've let the staff know you'd like to talk to someone. {sentence} "
+                f"You can also call the hotline {kb.hall.hotline}."
+            )
         )
         card = build(
             "handoff",
@@ -243,12 +279,18 @@ class ActionOutOfScope(Action):
         return "action_out_of_scope"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        kb = knowledge_base()
+        kb = knowledge_base(language(tracker))
         text = tracker.latest_message.get("text") or ""
         named = kb.find_in_text(text) if not text.startswith("/") else []
+        answer = zh.service_reply if kb.lang == CHINESE else service_reply
         if named:
-            send(dispatcher, service_reply(kb, kb.services[named[0]], "summary", kiosk_id(tracker)))
+            send(dispatcher, answer(kb, kb.services[named[0]], "summary", kiosk_id(tracker)))
             return [SlotSet("service", named[0])]
+        if kb.lang == CHINESE:
+            send(
+                dispatcher, Reply(zh.out_of_scope_text(kb), build("hall", "out_of_scope", {"hotline": kb.hall.hotline}))
+            )
+            return []
         hotline = hotline_sentence(kb)
         text = (
             "Sorry, that's not something I can help with here. I can guide you through the services of this hall; "

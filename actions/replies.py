@@ -75,10 +75,13 @@ def hotline_sentence(kb: KnowledgeBase) -> str:
     return f"Please call the hotline {kb.hall.hotline} or ask at the help desk."
 
 
-def follow_up_buttons(service: Service, shown: str) -> list[dict[str, str]]:
+def follow_up_buttons(
+    service: Service, shown: str, titles: dict[str, tuple[str, str]] = TOPIC_BUTTONS
+) -> list[dict[str, str]]:
+    """Up to four other topics; `titles` is the language's button table (the payloads never change)."""
     order = ["materials", "location", "processing_time", "fee", "online", "steps"]
     picked = [t for t in order if t != shown][:4]
-    return [{"title": TOPIC_BUTTONS[t][0], "payload": TOPIC_BUTTONS[t][1]} for t in picked]
+    return [{"title": titles[t][0], "payload": titles[t][1]} for t in picked]
 
 
 def kiosk_for(kb: KnowledgeBase, kiosk_id: str | None) -> Kiosk | None:
@@ -129,10 +132,12 @@ def fully_online(s: Service) -> bool:
     return bool(s.online and s.online.fully_online)
 
 
-def web_buttons(s: Service, shown: str) -> list[dict[str, str]]:
+def web_buttons(
+    s: Service, shown: str, titles: dict[str, tuple[str, str]] = TOPIC_BUTTONS, book_title: str = "Book an appointment"
+) -> list[dict[str, str]]:
     """On the web, a service that needs a visit offers to book one first."""
-    book = {"title": "Book an appointment", "payload": f'/book_appointment{{"service":"{s.id}"}}'}
-    rest = follow_up_buttons(s, shown)
+    book = {"title": book_title, "payload": f'/book_appointment{{"service":"{s.id}"}}'}
+    rest = follow_up_buttons(s, shown, titles)
     return [book, *rest[:3]] if not fully_online(s) else rest
 
 

@@ -1,4 +1,8 @@
-"""Answer questions about one service, using conversation context for follow-ups."""
+"""Answer questions about one service, using conversation context for follow-ups.
+
+In the language the citizen just used (actions.language): a Chinese message is resolved against the
+Chinese knowledge base (it knows the Chinese and the English names) and answered by replies_zh.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import AllSlotsReset, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import replies, replies_zh
 from actions.context import kiosk_id, send
 from actions.knowledge import knowledge_base
-from actions.replies import Reply, choose_service_reply, service_reply, which_service_reply
+from actions.language import CHINESE, language
+from actions.replies import Reply
 from actions.resolution import Resolution, Resolver
 from actions.retriever import retriever_for
 from cards import build
@@ -34,6 +40,11 @@ INTENT_TOPIC = {
 
 # Intents that only make sense against what was said before; they re-answer the topic last shown.
 REPAIR_INTENTS = {"correct_service", "choose_option"}
+
+
+def replies_in(lang: str):  # noqa: ANN201 - a module: replies or replies_zh, the same functions
+    """The reply module for a language: replies_zh for Chinese, replies (English) otherwise."""
+    return replies_zh if lang == CHINESE else replies
 
 
 def resolver(kb: KnowledgeBase) -> Resolver:
@@ -99,7 +110,8 @@ class ActionServiceInfo(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        kb = knowledge_base()
+        lang = language(tracker)
+        kb, say = knowledge_base(lang), replies_in(lang)
         intent = (tracker.latest_message.get("intent") or {}).get("name") or "ask_service"
         if intent in REPAIR_INTENTS or intent not in INTENT_TOPIC:
             # A correction or a pick from a choice re-answers what was asked before.
@@ -110,15 +122,15 @@ class ActionServiceInfo(Action):
         resolution = resolve_turn(kb, tracker)
         if resolution.service_id is None:
             if resolution.choices:
-                send(dispatcher, choose_service_reply(kb, resolution.choices, ask_intent))
+                send(dispatcher, say.choose_service_reply(kb, resolution.choices, ask_intent))
                 return [
                     SlotSet("service_choices", resolution.choices),
                     SlotSet("service_candidates", resolution.candidates),
                     SlotSet("topic", topic),
                 ]
-            send(dispatcher, which_service_reply(kb, ask_intent))
+            send(dispatcher, say.which_service_reply(kb, ask_intent))
             return [SlotSet("service_choices", None), SlotSet("topic", topic)]
-        send(dispatcher, service_reply(kb, kb.services[resolution.service_id], topic, kiosk_id(tracker)))
+        send(dispatcher, say.service_reply(kb, kb.services[resolution.service_id], topic, kiosk_id(tracker)))
         candidates = resolution.candidates or [resolution.service_id]
         if resolution.service_id not in candidates:
             candidates = [resolution.service_id, *candidates]
@@ -140,12 +152,13 @@ def answer_offered_choice(dispatcher: CollectingDispatcher, tracker: Tracker) ->
     text = tracker.latest_message.get("text") or ""
     if not offered or text.startswith("/"):
         return None
-    kb = knowledge_base()
+    lang = language(tracker)
+    kb = knowledge_base(lang)
     picked = resolver(kb).pick_from(text, offered)
     if not picked:
         return None
     topic = tracker.get_slot("topic") or "summary"
-    send(dispatcher, service_reply(kb, kb.services[picked], topic, kiosk_id(tracker)))
+    send(dispatcher, replies_in(lang).service_reply(kb, kb.services[picked], topic, kiosk_id(tracker)))
     return [SlotSet("service", picked), SlotSet("service_choices", None), SlotSet("service_candidates", offered)]
 
 
@@ -161,11 +174,18 @@ class ActionInformOutsideForm(Action):
         picked = answer_offered_choice(dispatcher, tracker)
         if picked is not None:
             return picked
-        kb = knowledge_base()
+        lang = language(tracker)
+        kb = knowledge_base(lang)
         named = kb.find_in_text(tracker.latest_message.get("text") or "")
         if len(named) == 1:  # "jiehunzheng": a bare service name is a question about that service
-            send(dispatcher, service_reply(kb, kb.services[named[0]], "summary", kiosk_id(tracker)))
+            send(dispatcher, replies_in(lang).service_reply(kb, kb.services[named[0]], "summary", kiosk_id(tracker)))
             return [SlotSet("service", named[0]), SlotSet("service_choices", None)]
+        if lang == CHINESE:  # domain.yml's responses are English
+            send(
+                dispatcher,
+                Reply(replies_zh.INFORM_WITHOUT_CONTEXT, buttons=list(replies_zh.INFORM_WITHOUT_CONTEXT_BUTTONS)),
+            )
+            return []
         dispatcher.utter_message(response="utter_inform_without_context")
         return []
 
@@ -183,6 +203,9 @@ class ActionYesNo(Action):
         if picked is not None:
             return picked
         intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if language(tracker) == CHINESE:  # domain.yml's utter_affirm / utter_deny are English
+            dispatcher.utter_message(text=replies_zh.DENY if intent == "deny" else replies_zh.AFFIRM)
+            return []
         dispatcher.utter_message(response="utter_deny" if intent == "deny" else "utter_affirm")
         return []
 
@@ -196,11 +219,10 @@ class ActionStartOver(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        send(
-            dispatcher,
-            Reply(
-                "All right, let's start again. What can I help you with?",
-                build("greeting", "start_over", {}),
-            ),
+        text = (
+            replies_zh.START_OVER
+            if language(tracker) == CHINESE
+            else "All right, let's start again. What can I help you with?"
         )
+        send(dispatcher, Reply(text, build("greeting", "start_over", {})))
         return [AllSlotsReset()]
