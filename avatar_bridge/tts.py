@@ -40,6 +40,7 @@ from avatar_bridge.captions import DisplayAligner
 from avatar_bridge.frames import BotReplyFrame, Errors, ReplyFinishedFrame, ReplyStartedFrame
 from avatar_bridge.state import SessionState
 from voice.streaming import SpeechChunk, stream_speech
+from voice.tts import engine_for_language
 from voice.tts.base import TTSEngine
 
 _LOG = logging.getLogger(__name__)
@@ -141,6 +142,17 @@ class SpeechSynthesizer(FrameProcessor):
                 self._last = None  # its audio has gone out: nothing of it is left to interrupt
             await self.push_frame(frame, direction)
 
+    def _engine_for(self, language: str) -> TTSEngine:
+        """The session's voice when it speaks `language`; otherwise the best engine that does (a Mandarin
+        session on a kiosk whose Piper voice is English gets espeak-ng's Mandarin), at the same sample rate."""
+        if language in getattr(self.engine, "languages", (language,)):
+            return self.engine
+        other = engine_for_language(language)
+        if other.sample_rate != self.engine.sample_rate:
+            _LOG.warning("no %s voice at %d Hz; speaking with %s", language, self.engine.sample_rate, self.engine)
+            return self.engine
+        return other
+
     async def _msg(self, message: dict) -> None:
         await self.push_frame(OutputTransportMessageFrame(message=message))
 
@@ -179,7 +191,8 @@ class SpeechSynthesizer(FrameProcessor):
         offset_ms = 0  # where this chunk starts in the audio actually sent (padding included)
         try:
             rate = self.state.speaking_rate * (self.elderly_rate if self.state.elderly else 1.0)
-            self._stream = stream = stream_speech(self.engine, reply.text, rate=rate, language=self.state.language)
+            engine = self._engine_for(self.state.language)
+            self._stream = stream = stream_speech(engine, reply.text, rate=rate, language=self.state.language)
             async for chunk in stream:
                 if seq == 0:
                     await self.push_frame(TTSStartedFrame(context_id=uid))
