@@ -1,9 +1,10 @@
 """Tokens for English and Chinese in one model: whitespace words, and jieba words inside Chinese text.
 
-One bilingual model serves both languages (docs/ARCHITECTURE.md, "Two languages"): the dense
-multilingual-e5 vector already carries meaning across languages, and a citizen may switch language
-mid-conversation without a second server. Rasa's WhitespaceTokenizer leaves a Chinese sentence as one
-token (Chinese has no spaces), so n-gram features and entity tags would see nothing inside it;
+One bilingual model serves both languages (docs/benchmarks.md, "Two languages": the choice and its
+cost, measured): the dense multilingual-e5 vector already carries meaning across languages, and a
+citizen may switch language mid-conversation without a second server. Rasa's WhitespaceTokenizer
+leaves a Chinese sentence as one token (Chinese has no spaces), so n-gram features and entity tags
+would see nothing inside it;
 Rasa's JiebaTokenizer cuts English differently from the model's English training. This tokenizer
 keeps the WhitespaceTokenizer's tokens exactly as they are and only cuts the runs of Chinese
 characters with jieba.
