@@ -66,22 +66,7 @@ def knowledge_base_terms(extra: Iterable[str] = ()) -> tuple[list[str], list[str
         _LOG.error("speech recognition runs without domain biasing: %s", exc)
         return _dedupe(extra), []
     names = [service.name for service in kb.services.values()]
-    terms = [kb.hall.name, *kb.vocabulary()]
-    # Other languages' names (Chinese characters): the Mandarin prompt picks them (see `biasing`), the
-    # English one skips them. A broken overlay costs only its own terms.
-    from kb.languages import BASE_LANGUAGE, enabled_languages
-
-    for lang in enabled_languages():
-        if lang == BASE_LANGUAGE:
-            continue
-        try:
-            other = load_knowledge_base(lang=lang)
-        except (KnowledgeBaseError, OSError) as exc:
-            _LOG.error("speech recognition runs without %s biasing: %s", lang, exc)
-            continue
-        terms += [other.hall.name, *other.vocabulary()]
-        names += [service.name for service in other.services.values()]  # official names go first
-    return _dedupe([*terms, *extra]), names
+    return _dedupe([kb.hall.name, *kb.vocabulary(), *extra]), names
 
 
 def _dedupe(terms: Iterable[str]) -> list[str]:
