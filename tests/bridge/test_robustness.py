@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 import pytest
@@ -96,6 +97,11 @@ def test_token_and_session_limit(make_bridge):
     with Kiosk(server.url) as k:
         k.send({"type": "hello", "protocol": "1", "kiosk_id": "entrance", "token": "wrong"})
         assert k.wait("error")["code"] == "bad_token"
+    # The refused session's slot is free once its pipeline has stopped (a moment after the close; longer
+    # on a loaded machine): wait for /health to say so rather than race it.
+    deadline = time.monotonic() + 30
+    while httpx.get(f"{server.http}/health").json()["active_sessions"] and time.monotonic() < deadline:
+        time.sleep(0.1)
     with Kiosk(server.url) as k:
         assert k.hello(token="s3cret")["kiosk_id"] == "entrance"
         with Kiosk(server.url) as other:
