@@ -22,6 +22,7 @@ from actions.replies import (
     Reply,
     days_text,
     hotline_sentence,
+    hours_card,
     kiosk_for,
     service_reply,
     visit_fields,
@@ -44,16 +45,7 @@ def hours_reply(kb: KnowledgeBase) -> Reply:
     today = now().date()
     hours_today = kb.opening_hours_on(today)
     text += f" Today it is open until {hours_today[1]}." if hours_today else " It is closed today."
-    upcoming = [c for c in hall.closed_days if c.date >= today]
-    card = build(
-        "hall",
-        "hours",
-        {
-            "opening_hours": [h.model_dump() for h in hall.opening_hours],
-            "closed_days": [{"date": c.date.isoformat(), "reason": c.reason} for c in upcoming[:5]],
-            "open_today": hours_today is not None,
-        },
-    )
+    card = hours_card(kb, today)
     return Reply(text, card)
 
 

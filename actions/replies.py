@@ -14,6 +14,7 @@ otherwise offer an appointment with the checklist to prepare.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,12 +94,28 @@ DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thur
              "sat": "Saturday", "sun": "Sunday"}  # fmt: skip
 
 
-def days_text(days: list[str]) -> str:
+def days_text(days: list[str], names: dict[str, str] = DAY_NAMES, through: str = " to ", sep: str = " and ") -> str:
+    """'Monday to Friday' or 'Tuesday and Thursday'; other languages pass their day names and joiners."""
     order = list(DAY_NAMES)
     idx = sorted(order.index(d) for d in days)
     if len(idx) > 2 and idx == list(range(idx[0], idx[-1] + 1)):
-        return f"{DAY_NAMES[order[idx[0]]]} to {DAY_NAMES[order[idx[-1]]]}"
-    return " and ".join(DAY_NAMES[order[i]] for i in idx)
+        return f"{names[order[idx[0]]]}{through}{names[order[idx[-1]]]}"
+    return sep.join(names[order[i]] for i in idx)
+
+
+def hours_card(kb: KnowledgeBase, today: dt.date) -> dict[str, Any]:
+    """The opening-hours card, the same in every language (the kiosk draws the days from the data)."""
+    hall = kb.hall
+    upcoming = [c for c in hall.closed_days if c.date >= today]
+    return build(
+        "hall",
+        "hours",
+        {
+            "opening_hours": [h.model_dump() for h in hall.opening_hours],
+            "closed_days": [{"date": c.date.isoformat(), "reason": c.reason} for c in upcoming[:5]],
+            "open_today": kb.opening_hours_on(today) is not None,
+        },
+    )
 
 
 def hours_text(kb: KnowledgeBase) -> str:

@@ -24,11 +24,13 @@ from actions.replies import (
     _card,
     follow_up_buttons,
     fully_online,
+    hours_card,
     kiosk_for,
     online_where,
     prepare_fields,
     web_buttons,
 )
+from actions.replies import days_text as en_days_text
 from cards import build
 from kb import KnowledgeBase, Service
 from kb.directions import Directions, directions_to
@@ -103,11 +105,7 @@ def hotline_sentence(kb: KnowledgeBase) -> str:
 
 def days_text(days: list[str]) -> str:
     """周一至周五; 周二、周四."""
-    order = list(DAY_NAMES)
-    idx = sorted(order.index(d) for d in days)
-    if len(idx) > 2 and idx == list(range(idx[0], idx[-1] + 1)):
-        return f"{DAY_NAMES_ZH[order[idx[0]]]}至{DAY_NAMES_ZH[order[idx[-1]]]}"
-    return "、".join(DAY_NAMES_ZH[order[i]] for i in idx)
+    return en_days_text(days, DAY_NAMES_ZH, "至", "、")
 
 
 def hours_text(kb: KnowledgeBase) -> str:
@@ -405,16 +403,7 @@ def hours_reply(kb: KnowledgeBase, today: dt.date) -> Reply:
         text += f"{'、'.join(closed)}和法定节假日休息。"
     hours_today = kb.opening_hours_on(today)
     text += f"今天开放到{hours_today[1]}。" if hours_today else "今天不开放。"
-    upcoming = [c for c in hall.closed_days if c.date >= today]
-    card = build(
-        "hall",
-        "hours",
-        {
-            "opening_hours": [h.model_dump() for h in hall.opening_hours],
-            "closed_days": [{"date": c.date.isoformat(), "reason": c.reason} for c in upcoming[:5]],
-            "open_today": hours_today is not None,
-        },
-    )
+    card = hours_card(kb, today)
     return Reply(text, card)
 
 

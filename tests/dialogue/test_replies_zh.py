@@ -207,8 +207,7 @@ TURNS = [
 @pytest.fixture(scope="module")
 def answers() -> list[list]:
     python = VENVS / "actions" / "bin" / "python"
-    if not python.exists():
-        pytest.skip(f"no action server environment at {python}")
+    assert python.exists(), f"no action server environment at {python}: run make setup"
     env = {**os.environ, "LOBBY_SEMANTIC": "0", "PYTHONPATH": str(ROOT)}  # a named service needs no encoder
     done = subprocess.run(
         [str(python), "-c", DRIVER], input=json.dumps(TURNS), capture_output=True, text=True, cwd=ROOT, env=env,
