@@ -121,33 +121,13 @@ def _conversations(dialogues: list, convs) -> dict:
             "failures": convs.failures}  # fmt: skip
 
 
-def fresh_split(servers: DialogueServers, say) -> dict:
-    """The second blind split, written before the last round of tuning and read by no one since: the figure
-    that says what tuning did to phrasings it never saw (the first split has been read while tuning)."""
-    questions, dialogues = load_citizen_split(CITIZEN_SPLIT_2)
-    print(f"fresh split: {len(questions)} questions, {len(dialogues)} conversations ...", flush=True)
-    intents = evaluate_intents(servers.rasa_url, servers.token, questions)
-    services = evaluate_services(servers.rasa_url, servers.token, questions, KIOSK, say)
-    convs = evaluate_dialogues(servers.rasa_url, servers.token, dialogues, KIOSK)
-    return {
-        "file": str(CITIZEN_SPLIT_2.relative_to(ROOT)),
-        "intent_accuracy": round(intents.accuracy, 4),
-        "macro_f1": round(intents.macro_f1(), 4),
-        "services": {**services.summary(), "misses": services.misses},
-        "conversations": _conversations(dialogues, convs),
-        "intent_errors": intents.errors,
-    }
-
-
-def chinese_split(servers: DialogueServers, say) -> dict:
-    """The Mandarin split (tests/nlu/zh_split.yml), written blind before any Chinese training data: the same
-    scoring, sessions in Chinese (metadata `language: zh`), so answers come from the Chinese knowledge base."""
-    path = CITIZEN_SPLIT_2.with_name("zh_split.yml")
+def blind_split(servers: DialogueServers, say, path: Path, metadata: dict, label: str) -> dict:
+    """One blind split scored as citizens get it: strict intents, service answers, conversations."""
     questions, dialogues = load_citizen_split(path)
-    print(f"Chinese split: {len(questions)} questions, {len(dialogues)} conversations ...", flush=True)
+    print(f"{label}: {len(questions)} questions, {len(dialogues)} conversations ...", flush=True)
     intents = evaluate_intents(servers.rasa_url, servers.token, questions)
-    services = evaluate_services(servers.rasa_url, servers.token, questions, KIOSK_ZH, say)
-    convs = evaluate_dialogues(servers.rasa_url, servers.token, dialogues, KIOSK_ZH)
+    services = evaluate_services(servers.rasa_url, servers.token, questions, metadata, say)
+    convs = evaluate_dialogues(servers.rasa_url, servers.token, dialogues, metadata)
     return {
         "file": str(path.relative_to(ROOT)),
         "intent_accuracy": round(intents.accuracy, 4),
@@ -156,6 +136,18 @@ def chinese_split(servers: DialogueServers, say) -> dict:
         "conversations": _conversations(dialogues, convs),
         "intent_errors": intents.errors,
     }
+
+
+def fresh_split(servers: DialogueServers, say) -> dict:
+    """The second blind split, written before the last round of tuning and read by no one since: the figure
+    that says what tuning did to phrasings it never saw (the first split has been read while tuning)."""
+    return blind_split(servers, say, CITIZEN_SPLIT_2, KIOSK, "fresh split")
+
+
+def chinese_split(servers: DialogueServers, say) -> dict:
+    """The Mandarin split (tests/nlu/zh_split.yml), written blind before any Chinese training data: the same
+    scoring, sessions in Chinese (metadata `language: zh`), so answers come from the Chinese knowledge base."""
+    return blind_split(servers, say, CITIZEN_SPLIT_2.with_name("zh_split.yml"), KIOSK_ZH, "Chinese split")
 
 
 def spoken(run: bool) -> dict | None:
