@@ -84,6 +84,7 @@ class NamedServiceClassifier(GraphComponent, IntentClassifier):
         self._storage = model_storage
         self._resource = resource
         self._names = names
+        self._longest_first = sorted(names, key=len, reverse=True)  # a longer name wins over one inside it
 
     @classmethod
     def create(
@@ -107,6 +108,7 @@ class NamedServiceClassifier(GraphComponent, IntentClassifier):
             if key in elements:
                 mapping.setdefault(key, set()).add(value)
         self._names = {k: next(iter(v)) for k, v in mapping.items() if len(v) == 1 and k}
+        self._longest_first = sorted(self._names, key=len, reverse=True)
         if not self._names:
             logger.warning("%s: no service names in lookup table '%s'", type(self).__name__, self._config["lookup"])
         with self._storage.write_to(self._resource) as directory:
@@ -130,7 +132,7 @@ class NamedServiceClassifier(GraphComponent, IntentClassifier):
         """The services named in `text`, and the text with those names taken out."""
         plain = f" {_normalise(text)} "
         found: set[str] = set()
-        for name in sorted(self._names, key=len, reverse=True):
+        for name in self._longest_first:
             needle = name if _CJK.search(name) else f" {name} "
             if needle in plain:
                 found.add(self._names[name])
