@@ -75,7 +75,12 @@ def test_misunderstood_phrasings_are_fixed_trained_rolled_out_and_rolled_back(se
     row = page.locator("#diff tr[data-intent=hall_hours]")
     expect(row).to_have_class("better")
     expect(page.locator("#per-intent")).to_contain_text("hall_hours")
-    assert page.eval_on_selector("#confusion", "img => img.complete && img.naturalWidth > 300")
+    # The picture loads after the page: wait for it to decode (a broken or tiny image never passes).
+    page.wait_for_function(
+        "() => { const img = document.querySelector('#confusion');"
+        " return img !== null && img.complete && img.naturalWidth > 300; }",
+        timeout=30_000,
+    )
     expect(page.locator("#activate")).to_have_count(0)  # annotators cannot activate
     new_model = page.url.rsplit("/", 1)[1]
     assert new_model != baseline
