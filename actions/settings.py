@@ -24,6 +24,7 @@ class SettingsError(ValueError):
 class ActionSettings:
     kb_dir: Path | None  # None: kb's default (data/); LOBBY_KB_DIR is honoured by kb itself, for every component
     actions_db: Path
+    actions_db_url: str | None  # a database URL (PostgreSQL) shared by several action servers; None: the SQLite file
     now: dt.datetime | None  # the test clock: frozen "now" for tests and demos only
 
     @classmethod
@@ -44,6 +45,7 @@ class ActionSettings:
         return cls(
             kb_dir=Path(env["LOBBY_KB_DIR"]) if env.get("LOBBY_KB_DIR") else None,
             actions_db=Path(env.get("LOBBY_ACTIONS_DB") or REPO_ROOT / "var" / "actions.db"),
+            actions_db_url=env.get("LOBBY_ACTIONS_DB_URL") or None,
             now=now,
         )
 
@@ -54,7 +56,11 @@ class ActionSettings:
                 "TEST CLOCK ON: the guide believes it is %s (LOBBY_NOW). Never set this in production.",
                 self.now.isoformat(),
             )
-        _LOG.info("knowledge base %s, actions database %s", self.kb_dir or "data/ (default)", self.actions_db)
+        _LOG.info(
+            "knowledge base %s, actions database %s",
+            self.kb_dir or "data/ (default)",
+            self.actions_db_url.split("@")[-1] if self.actions_db_url else self.actions_db,
+        )
 
 
 @lru_cache(maxsize=1)

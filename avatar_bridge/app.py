@@ -234,7 +234,7 @@ def create_app(config: BridgeConfig, engines: Engines | None = None) -> FastAPI:
     app.state.metrics = metrics = BridgeMetrics()
     recorder = Recorder(Path(config.recordings_dir), config.retention_days) if config.recordings_dir else None
     gate = asyncio.Lock()
-    book = SessionBook.from_secret(config.session_secret, config.inactivity_s)
+    book = SessionBook.from_secret(config.session_secret, config.inactivity_s, config.redis_url)
 
     @app.get("/health")
     async def health():

@@ -125,7 +125,8 @@ class BridgeConfig:
     port: int = option(8765, "port", env="LOBBY_BRIDGE_PORT")
     rasa_url: str = option(
         f"http://127.0.0.1:{DEFAULT_RASA_PORT}",
-        "Rasa server base URL",
+        "Rasa server base URL; several, comma-separated, are one dialogue core: each conversation keeps to one "
+        "instance (consistent hashing) and moves to the next only when its own does not answer",
         env="LOBBY_RASA_URL / LOBBY_RASA_PORT",
         from_env=rasa_url_from_env,
     )
@@ -152,6 +153,13 @@ class BridgeConfig:
         "key that signs session ids, so kiosks can resume a conversation after a reconnect, also across bridge "
         "restarts (default: random per process)",
         env="LOBBY_BRIDGE_SESSION_SECRET",
+    )
+    redis_url: str | None = option(
+        None,
+        "Redis for the session registry shared by several bridges (redis://host:port/db), so a kiosk resumes its "
+        "conversation on another bridge; give all of them the same --session-secret (default: in this process)",
+        env="LOBBY_REDIS_URL",
+        metavar="URL",
     )
     max_sessions: int = option(8, "kiosks served at once; more are refused with too_many_sessions")
     inactivity_s: float = option(60.0, "seconds of inactivity before a conversation resets")

@@ -6,12 +6,15 @@ the message metadata, so the dialogue core gives kiosk-relative directions.
 A reply with a `farewell` card (the card contract, cards/) ends the
 conversation: once it is given, the controller renews the session, so the next
 citizen starts fresh. Rasa down or slow: retries with back-off,
-then a spoken apology and an `error` message; the session carries on.
+then a spoken apology and an `error` message; the session carries on. Several Rasa instances
+(a comma-separated URL list) are one dialogue core: each conversation keeps to one instance and
+moves to the next only when its own does not answer (docs/ARCHITECTURE.md, "Scaling out").
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from dataclasses import dataclass
@@ -39,31 +42,51 @@ class DialogueUnavailable(Exception):
     pass
 
 
+def instance_order(sender: str, urls: list[str]) -> list[str]:
+    """The Rasa instances in the order this conversation tries them (rendezvous hashing).
+
+    Every bridge computes the same order for the same sender id, so a conversation always reaches the
+    same instance while it is up (Rasa Open Source's lock store does not keep two instances from taking
+    one conversation at once); when that instance is down the next one in the order takes over, and
+    adding or removing an instance moves only the conversations it gains or loses.
+    """
+    return sorted(urls, key=lambda url: hashlib.sha256(f"{url}|{sender}".encode()).digest(), reverse=True)
+
+
 @dataclass
 class RasaClient:
+    """The dialogue core, one instance or several: `url` may list several base URLs, comma-separated."""
+
     url: str
     timeout_s: float = 10.0
     retries: int = 2
     backoff_s: float = 0.3
 
     def __post_init__(self) -> None:
+        self.urls = [u.strip().rstrip("/") for u in self.url.split(",") if u.strip()]
+        if not self.urls:
+            raise ValueError("no Rasa URL given")
         self._client = httpx.AsyncClient(timeout=self.timeout_s)
 
     async def send(self, sender: str, message: str, metadata: dict) -> list[dict]:
         body = {"sender": sender, "message": message, "metadata": metadata, "input_channel": "kiosk"}
+        order = instance_order(sender, self.urls)
         last: Exception | None = None
         for attempt in range(self.retries + 1):
             if attempt:
                 await asyncio.sleep(self.backoff_s * 2 ** (attempt - 1))
-            try:
-                r = await self._client.post(f"{self.url.rstrip('/')}/webhooks/rest/webhook", json=body)
-                if r.status_code < 500:
-                    r.raise_for_status()
-                    return r.json()
-                last = httpx.HTTPStatusError(f"HTTP {r.status_code}", request=r.request, response=r)
-            except (httpx.HTTPError, ValueError) as exc:
-                last = exc
-            _LOG.warning("dialogue core attempt %d failed: %s", attempt + 1, last)
+            for url in order:  # the conversation's own instance first; the next ones only when it fails
+                try:
+                    r = await self._client.post(f"{url}/webhooks/rest/webhook", json=body)
+                    if r.status_code < 500:
+                        r.raise_for_status()
+                        if url != order[0]:
+                            _LOG.warning("conversation %s served by %s: %s did not answer", sender, url, order[0])
+                        return r.json()
+                    last = httpx.HTTPStatusError(f"HTTP {r.status_code}", request=r.request, response=r)
+                except (httpx.HTTPError, ValueError) as exc:
+                    last = exc
+                _LOG.warning("dialogue core %s attempt %d failed: %s", url, attempt + 1, last)
         raise DialogueUnavailable(str(last))
 
     async def aclose(self) -> None:

@@ -1,23 +1,32 @@
 """Session ids the bridge can vouch for, so a kiosk or the web widget can resume its conversation.
 
 A session id is also the dialogue core's sender id: whoever presents it continues
-that conversation. `hello.resume` is therefore only honoured for an id this bridge
-issued to the same kiosk_id: the id carries an HMAC of its random part and the
-kiosk_id under the bridge's secret (`--session-secret` / LOBBY_BRIDGE_SESSION_SECRET,
-else a random per-process one, so ids then stop resuming when the bridge restarts).
+that conversation. `hello.resume` is therefore only honoured for an id issued to the
+same kiosk_id: the id carries an HMAC of its random part and the kiosk_id under the
+bridges' secret (`--session-secret` / LOBBY_BRIDGE_SESSION_SECRET, else a random
+per-process one, so ids then stop resuming when the bridge restarts).
 A guessed or altered id fails the check. A conversation that ended (reset,
 goodbye, inactivity reset) or stayed idle past the inactivity timeout after its
 connection dropped cannot be resumed either: the next citizen must not inherit it.
+
+Which conversations ended or were left is kept in a registry: in this process by
+default, in Redis (LOBBY_REDIS_URL) when several bridges share the kiosks, so a kiosk
+whose bridge died resumes on another one (docs/ARCHITECTURE.md, "Scaling out").
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Protocol
+
+_LOG = logging.getLogger(__name__)
 
 RANDOM_HEX = 16
 MAC_HEX = 16
@@ -28,18 +37,104 @@ class ResumeRefused(Exception):
     """`hello.resume` named a session that cannot be continued; the reason is for the client and the log."""
 
 
+class SessionRegistry(Protocol):
+    """Where ended and left conversations are remembered (wall-clock times, so processes can share them)."""
+
+    def mark_ended(self, session_id: str) -> None: ...
+    def is_ended(self, session_id: str) -> bool: ...
+    def mark_left(self, session_id: str, at: float) -> None: ...
+    def left_at(self, session_id: str) -> float | None: ...
+
+
+@dataclass
+class MemoryRegistry:
+    """One bridge process: bounded, oldest forgotten first."""
+
+    _ended: OrderedDict[str, None] = field(default_factory=OrderedDict)
+    _left: OrderedDict[str, float] = field(default_factory=OrderedDict)
+
+    def mark_ended(self, session_id: str) -> None:
+        self._remember(self._ended, session_id, None)
+        self._left.pop(session_id, None)
+
+    def is_ended(self, session_id: str) -> bool:
+        return session_id in self._ended
+
+    def mark_left(self, session_id: str, at: float) -> None:
+        if session_id not in self._ended:
+            self._remember(self._left, session_id, at)
+
+    def left_at(self, session_id: str) -> float | None:
+        return self._left.get(session_id)
+
+    @staticmethod
+    def _remember(book: OrderedDict, key: str, value) -> None:
+        book[key] = value
+        book.move_to_end(key)
+        while len(book) > MAX_REMEMBERED:
+            book.popitem(last=False)
+
+
+class RegistryUnavailable(Exception):
+    """The shared registry did not answer: a resume is refused rather than guessed."""
+
+
+class RedisRegistry:
+    """Several bridges: keys expire on their own, so the registry never needs cleaning."""
+
+    ENDED_TTL_S = 2 * 24 * 3600  # an ended id must not resume while any kiosk could still present it
+
+    def __init__(self, url: str, inactivity_s: float, prefix: str = "lobby:session"):
+        import redis  # only the cluster mode needs it
+
+        self._redis = redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        self._errors = redis.RedisError
+        self.prefix = prefix
+        self.left_ttl_s = max(60, int(inactivity_s * 2))
+
+    def _call(self, what: str, fn, *args):
+        try:
+            return fn(*args)
+        except self._errors as exc:
+            _LOG.error("session registry (Redis) %s failed: %s", what, exc)
+            raise RegistryUnavailable(str(exc)) from exc
+
+    def mark_ended(self, session_id: str) -> None:
+        pipe = self._redis.pipeline()
+        pipe.set(f"{self.prefix}:ended:{session_id}", 1, ex=self.ENDED_TTL_S)
+        pipe.delete(f"{self.prefix}:left:{session_id}")
+        self._call("mark_ended", pipe.execute)
+
+    def is_ended(self, session_id: str) -> bool:
+        return bool(self._call("is_ended", self._redis.exists, f"{self.prefix}:ended:{session_id}"))
+
+    def mark_left(self, session_id: str, at: float) -> None:
+        if not self.is_ended(session_id):
+            self._call("mark_left", lambda: self._redis.set(f"{self.prefix}:left:{session_id}", at, ex=self.left_ttl_s))
+
+    def left_at(self, session_id: str) -> float | None:
+        value = self._call("left_at", self._redis.get, f"{self.prefix}:left:{session_id}")
+        return float(value) if value is not None else None
+
+    def ping(self) -> bool:
+        try:
+            return bool(self._redis.ping())
+        except self._errors:
+            return False
+
+
 @dataclass
 class SessionBook:
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     inactivity_s: float = 60.0
-    _ended: OrderedDict[str, None] = field(default_factory=OrderedDict, init=False)
-    _left: OrderedDict[str, float] = field(default_factory=OrderedDict, init=False)  # id -> last activity
+    registry: SessionRegistry = field(default_factory=MemoryRegistry)
 
     @classmethod
-    def from_secret(cls, secret: str | None, inactivity_s: float = 60.0) -> SessionBook:
+    def from_secret(cls, secret: str | None, inactivity_s: float = 60.0, redis_url: str | None = None) -> SessionBook:
+        registry: SessionRegistry = RedisRegistry(redis_url, inactivity_s) if redis_url else MemoryRegistry()
         if secret:
-            return cls(secret.encode(), inactivity_s)
-        return cls(inactivity_s=inactivity_s)
+            return cls(secret.encode(), inactivity_s, registry)
+        return cls(inactivity_s=inactivity_s, registry=registry)
 
     def _mac(self, random_part: str, kiosk_id: str | None) -> str:
         message = f"{random_part}|{kiosk_id or ''}".encode()
@@ -59,25 +154,24 @@ class SessionBook:
         """Raise ResumeRefused unless this kiosk may continue `session_id`."""
         if not self.genuine(session_id, kiosk_id):
             raise ResumeRefused("this bridge did not issue that session id to this kiosk")
-        if session_id in self._ended:
-            raise ResumeRefused("that conversation has ended")
-        left = self._left.get(session_id)
-        if left is not None and time.monotonic() - left >= self.inactivity_s:
+        try:
+            if self.registry.is_ended(session_id):
+                raise ResumeRefused("that conversation has ended")
+            left = self.registry.left_at(session_id)
+        except RegistryUnavailable as exc:
+            raise ResumeRefused("the session registry is not answering") from exc
+        if left is not None and time.time() - left >= self.inactivity_s:
             raise ResumeRefused("that conversation expired (inactivity)")
 
     def ended(self, session_id: str) -> None:
         """The conversation was reset (new citizen): never resume it."""
-        self._remember(self._ended, session_id, None)
-        self._left.pop(session_id, None)
+        # A registry that does not answer has logged it; the id then resumes only until its inactivity timeout.
+        with contextlib.suppress(RegistryUnavailable):
+            self.registry.mark_ended(session_id)
 
     def left(self, session_id: str, last_activity: float) -> None:
-        """Its connection closed: it may be resumed until the inactivity timeout."""
-        if session_id not in self._ended:
-            self._remember(self._left, session_id, last_activity)
-
-    @staticmethod
-    def _remember(book: OrderedDict, key: str, value) -> None:
-        book[key] = value
-        book.move_to_end(key)
-        while len(book) > MAX_REMEMBERED:
-            book.popitem(last=False)
+        """Its connection closed (`last_activity` on the monotonic clock): it may be resumed until the
+        inactivity timeout."""
+        at = time.time() - (time.monotonic() - last_activity)
+        with contextlib.suppress(RegistryUnavailable):
+            self.registry.mark_left(session_id, at)

@@ -61,11 +61,17 @@ class Settings:
     low_confidence: float = 0.6
     rasa_cache_dir: Path | None = None
 
+    @property
+    def rasa_urls(self) -> list[str]:
+        """Every Rasa instance (LOBBY_RASA_URL may list several, comma-separated): activation reaches them all."""
+        return self.rasa_url.split(",")
+
     def __post_init__(self) -> None:
         self.project = Path(self.project).resolve()
         self.tracker_url = self.tracker_url or _tracker_url_from_env(self.project)
         port = os.environ.get("LOBBY_RASA_PORT", "5005")
-        self.rasa_url = (self.rasa_url or os.environ.get("LOBBY_RASA_URL") or f"http://127.0.0.1:{port}").rstrip("/")
+        urls = self.rasa_url or os.environ.get("LOBBY_RASA_URL") or f"http://127.0.0.1:{port}"
+        self.rasa_url = ",".join(u.strip().rstrip("/") for u in urls.split(",") if u.strip())
         if not self.rasa_token:
             self.rasa_token = os.environ.get("LOBBY_RASA_TOKEN", "")
         if not self.rasa_token:

@@ -1,10 +1,12 @@
 """Trained models: which exist, which is live, activating one through Rasa's HTTP API, rolling back.
 
 Activation is `PUT /model` on the running Rasa server (token auth), so the guide switches models
-without a restart. It is allowed only when the model's evaluation passes the gate (no intent worse
-than the live model by more than the margin) unless an admin overrides with a reason. Every
-activation records the model it replaced, which is what one-step rollback goes back to. The
-`current` pointer in the model directory follows, so `make run` starts with the active model.
+without a restart; with several Rasa instances (LOBBY_RASA_URL lists them) on every one of them,
+and the result names any instance that did not take the model. It is allowed only when the model's
+evaluation passes the gate (no intent worse than the live model by more than the margin) unless an
+admin overrides with a reason. Every activation records the model it replaced, which is what
+one-step rollback goes back to. The `current` pointer in the model directory follows, so `make run`
+starts with the active model.
 """
 
 from __future__ import annotations
@@ -36,15 +38,28 @@ def model_path(settings: Settings, name: str) -> Path:
     return settings.model_dir / f"{name.removesuffix('.tar.gz')}.tar.gz"
 
 
-def live_model(settings: Settings) -> str | None:
-    """The model the running Rasa server has loaded (None when the server is unreachable)."""
+def _model_of(settings: Settings, url: str) -> str | None:
     try:
-        r = httpx.get(f"{settings.rasa_url}/status", params={"token": settings.rasa_token}, timeout=5)
+        r = httpx.get(f"{url}/status", params={"token": settings.rasa_token}, timeout=5)
         r.raise_for_status()
     except httpx.HTTPError:
         return None
     name = Path(r.json().get("model_file") or "").name
     return name.removesuffix(".tar.gz") or None
+
+
+def live_models(settings: Settings) -> dict[str, str | None]:
+    """Each Rasa instance's loaded model (None where the instance is unreachable)."""
+    return {url: _model_of(settings, url) for url in settings.rasa_urls}
+
+
+def live_model(settings: Settings) -> str | None:
+    """The model the running Rasa server has loaded: the first reachable instance's (None when none answers)."""
+    for url in settings.rasa_urls:
+        name = _model_of(settings, url)
+        if name is not None:
+            return name
+    return None
 
 
 def list_models(settings: Settings, live: str | None) -> list[ModelInfo]:
@@ -84,15 +99,40 @@ def gate_for(settings: Settings, name: str, live: str | None, say=print) -> dict
     return compare(report, live_report(settings, live, say), settings.gate_margin)["gate"]
 
 
-def _load_in_rasa(settings: Settings, path: Path) -> None:
-    r = httpx.put(
-        f"{settings.rasa_url}/model",
-        params={"token": settings.rasa_token},
-        json={"model_file": str(path.resolve())},
-        timeout=600,
-    )
+def _load_in_rasa(settings: Settings, url: str, path: Path) -> str | None:
+    """Load `path` into one instance; the reason it did not, or None."""
+    try:
+        r = httpx.put(
+            f"{url}/model",
+            params={"token": settings.rasa_token},
+            json={"model_file": str(path.resolve())},
+            timeout=600,
+        )
+    except httpx.HTTPError as exc:
+        return f"not reachable ({exc.__class__.__name__})"
     if r.status_code != 204:
-        raise RuntimeError(f"Rasa refused to load {path.name}: HTTP {r.status_code} {r.text[:500]}")
+        return f"refused: HTTP {r.status_code} {r.text[:300]}"
+    return None
+
+
+def _load_everywhere(settings: Settings, name: str, path: Path, say=print) -> dict[str, str]:
+    """Load the model into every instance, one after the other (the others keep serving meanwhile).
+
+    Returns {url: reason} for the instances that do not report the model afterwards. Raises when none does:
+    then nothing changed anywhere that matters.
+    """
+    missed: dict[str, str] = {}
+    for url in settings.rasa_urls:
+        reason = _load_in_rasa(settings, url, path)
+        now_live = _model_of(settings, url) if reason is None else None
+        if reason is None and now_live != name:
+            reason = f"reports {now_live} after loading {name}"
+        if reason:
+            missed[url] = reason
+            say(f"Rasa at {url} did not take {name}: {reason}")
+    if len(missed) == len(settings.rasa_urls):
+        raise RuntimeError(f"No Rasa instance took {name}: " + "; ".join(f"{u}: {r}" for u, r in missed.items()))
+    return missed
 
 
 def activate(
@@ -123,10 +163,7 @@ def activate(
         if not gate["passed"] and not override_reason:
             raise Refused(f"Not activated: {gate['reason']}. An admin can override this with a reason.")
     say(f"loading {name} into the running Rasa server (about a minute)")
-    _load_in_rasa(settings, path)
-    now_live = live_model(settings)
-    if now_live != name:
-        raise RuntimeError(f"Rasa reports {now_live} after loading {name}")
+    missed = _load_everywhere(settings, name, path, say)
     (settings.model_dir / "current").write_text(name + "\n")
     with state.engine.begin() as conn:
         conn.execute(
@@ -150,8 +187,9 @@ def activate(
     removed = prune(settings, state)
     if removed:
         say("removed old models: " + ", ".join(removed))
-    say(f"{name} is live (was {live})")
-    return {"model": name, "previous": live, "gate": gate}
+    reached = len(settings.rasa_urls) - len(missed)
+    say(f"{name} is live (was {live}) on {reached} of {len(settings.rasa_urls)} Rasa instance(s)")
+    return {"model": name, "previous": live, "gate": gate, "not_reached": missed}
 
 
 def rollback(settings: Settings, state: State, user: str, say=print) -> dict:

@@ -115,6 +115,12 @@ async def report_png(name: str, app: Trainer = Depends(trainer_of)):
     return FileResponse(path, media_type="image/png")
 
 
+def _flash_not_reached(request: Request, out: dict) -> None:
+    """Several Rasa instances: name each one that did not take the model, so an operator can act on it."""
+    for url, reason in (out.get("not_reached") or {}).items():
+        flash(request, f"The Rasa instance at {url} did not take {out['model']}: {reason}", "error")
+
+
 @router.post("/models/{name}/activate")
 async def activate(
     request: Request,
@@ -130,6 +136,7 @@ async def activate(
             models.activate, app.settings, app.state, name, user[0], reason, say=lambda _: None
         )
         flash(request, f"{out['model']} is live (replacing {out['previous']}).")
+        _flash_not_reached(request, out)
     except Refused as exc:
         flash(request, str(exc), "error")
     except RuntimeError as exc:
@@ -144,6 +151,7 @@ async def rollback(
     try:
         out = await run_in_threadpool(models.rollback, app.settings, app.state, user[0], say=lambda _: None)
         flash(request, f"Rolled back: {out['model']} is live again (replacing {out['previous']}).")
+        _flash_not_reached(request, out)
     except (Refused, RuntimeError) as exc:
         flash(request, str(exc), "error")
     return redirect("/models")

@@ -1,0 +1,1 @@
+"""Cluster mode: several instances of each service on PostgreSQL, Redis and HAProxy (docs/ARCHITECTURE.md)."""
