@@ -15,7 +15,7 @@ from testkit import PINNED_NOW
 from testkit.dialogue import Conversation, DialogueServers
 from tests.cards.contract import cards_in_tracker, contract_breaches
 
-SLOW_FIXTURES = {"dialogue", "workspace", "trainer_browser", "browser"}
+SLOW_FIXTURES = {"dialogue", "workspace", "trainer_browser", "browser", "cluster"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

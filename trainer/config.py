@@ -31,7 +31,8 @@ def _tracker_url_from_env(project: Path) -> str:
         password = os.environ.get("LOBBY_PG_PASSWORD", "")
         auth = f"{user}:{password}@" if user else ""
         port = os.environ.get("LOBBY_PG_PORT", "5432")
-        return f"postgresql://{auth}{os.environ['LOBBY_PG_HOST']}:{port}/{os.environ.get('LOBBY_PG_DB', 'rasa')}"
+        host, db = os.environ["LOBBY_PG_HOST"], os.environ.get("LOBBY_PG_DB", "rasa")
+        return f"postgresql+psycopg://{auth}{host}:{port}/{db}"
     db = os.environ.get("LOBBY_TRACKER_DB") or str(project / "var" / "tracker.db")
     return f"sqlite:///{db}"
 
