@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 APP_PY := .venv/app/bin/python
 
-.PHONY: help setup train run test chat card-schema lint bench-dialogue bench-nlu-ablation bench-voice bench-trainer bench-bridge bench-web bench-biasing bench-spoken gesture-strip clean
+.PHONY: help setup train run run-cluster test chat card-schema lint bench-dialogue bench-nlu-ablation bench-voice bench-trainer bench-bridge bench-web bench-biasing bench-spoken gesture-strip clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -16,6 +16,9 @@ train: setup ## train the dialogue model if data or config changed
 
 run: train ## set up, train if needed, start Rasa + action server (Ctrl-C stops)
 	@bash scripts/run.sh
+
+run-cluster: train ## several instances of each service on PostgreSQL + Redis + HAProxy, on this machine (Ctrl-C stops)
+	@source scripts/env.sh && $(APP_PY) -m cluster $(ARGS)
 
 test: train ## set up, train if needed, run the whole test suite
 	@bash scripts/test.sh

@@ -162,3 +162,18 @@ def test_a_conversation_that_ended_on_one_bridge_cannot_be_resumed_on_another(cl
         error = next(m for m in k.messages if m["type"] == "error")
     assert error["code"] == "bad_session" and "has ended" in error["message"]  # the registry in Redis said so
     assert session["reason"] == "hello" and session["session_id"] != ended
+
+
+def test_the_readiness_probes_of_the_deployment_files_answer_on_running_instances(cluster):
+    import yaml
+
+    instances = {5005: cluster.rasa, 5055: cluster.actions, 8765: cluster.bridge}  # by the port deploy/ gives them
+    probes = []
+    for path in sorted((Path(__file__).resolve().parents[2] / "deploy" / "k8s").glob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if doc["kind"] in ("Deployment", "StatefulSet"):
+                probes += [c["readinessProbe"]["httpGet"] for c in doc["spec"]["template"]["spec"]["containers"]]
+    checked = [(p["path"], i.url) for p in probes if p["port"] in instances for i in instances[p["port"]] if i.running]
+    assert len({url for _, url in checked}) == 6  # two Rasa, two action servers, two bridges
+    for probe_path, url in checked:
+        assert httpx.get(url + probe_path, timeout=30).status_code == 200, f"{url}{probe_path}"
