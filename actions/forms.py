@@ -1,4 +1,8 @@
-"""Queue tickets and appointments: form validation and the actions that commit them."""
+"""Queue tickets and appointments: form validation and the actions that commit them.
+
+Each turn answers in the language the citizen just used (actions/language.py); the Chinese texts are in
+forms_zh.py, and dates, times and names are read in either language whichever the session is in.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,17 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import forms_zh as zh
+from actions import replies as _replies_en
+from actions import replies_zh
 from actions.context import kiosk_id, now, send
 from actions.dates import clean_name, parse_date, parse_time
+from actions.dates_zh import clean_name_zh, parse_date_zh, parse_time_zh
 from actions.hall import DAY_NAMES
 from actions.knowledge import knowledge_base
+from actions.language import CHINESE, language
 from actions.reference import spoken
-from actions.replies import Reply, choose_service_reply, the, visit_fields, which_service_reply
+from actions.replies import Reply, choose_service_reply, the, which_service_reply
 from actions.service_info import resolve_service
 from actions.store import store
 from cards import build
@@ -36,7 +45,11 @@ class ActionAskService(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         form = tracker.active_loop.get("name") if tracker.active_loop else None
         what = "ticket" if form == "queue_ticket_form" else "appointment"
-        send(dispatcher, which_service_reply(knowledge_base(), question=f"Which service is the {what} for?"))
+        lang = language(tracker)
+        if lang == CHINESE:
+            send(dispatcher, replies_zh.which_service_reply(knowledge_base(lang), question=zh.ask_service(what)))
+        else:
+            send(dispatcher, which_service_reply(knowledge_base(), question=f"Which service is the {what} for?"))
         return []
 
 
@@ -44,15 +57,17 @@ class _Ask:
     """A form question (custom actions, so the prompts live beside their validation)."""
 
     text = ""
+    text_zh = ""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         card = build("form", "appointment", {"asking": self.name().removeprefix("action_ask_")})
-        send(dispatcher, Reply(self.text, card))
+        send(dispatcher, Reply(self.text_zh if language(tracker) == CHINESE else self.text, card))
         return []
 
 
 class ActionAskApptDate(_Ask, Action):
     text = 'Which day would you like to come? For example "next Monday" or "3 December".'
+    text_zh = zh.ASK_DATE
 
     def name(self) -> str:
         return "action_ask_appt_date"
@@ -60,6 +75,7 @@ class ActionAskApptDate(_Ask, Action):
 
 class ActionAskApptTime(_Ask, Action):
     text = 'What time suits you? For example "10:30" or "2 pm".'
+    text_zh = zh.ASK_TIME
 
     def name(self) -> str:
         return "action_ask_appt_time"
@@ -67,6 +83,7 @@ class ActionAskApptTime(_Ask, Action):
 
 class ActionAskApptName(_Ask, Action):
     text = "And what name should the appointment be under?"
+    text_zh = zh.ASK_NAME
 
     def name(self) -> str:
         return "action_ask_appt_name"
@@ -81,12 +98,14 @@ class _ServiceSlot:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if tracker.get_slot("requested_slot") != "service" and intent not in STARTING_INTENTS:
             return {}
-        kb = knowledge_base()
+        lang = language(tracker)
+        kb = knowledge_base(lang)
         service_id, candidates = resolve_service(kb, tracker)
         if service_id:
             return {"service": service_id}
         if candidates:
-            send(dispatcher, choose_service_reply(kb, candidates, "ask_service"))
+            choose = replies_zh.choose_service_reply if lang == CHINESE else choose_service_reply
+            send(dispatcher, choose(kb, candidates, "ask_service"))
         return {}
 
     def validate_service(
@@ -109,18 +128,26 @@ class ValidateAppointmentForm(_ServiceSlot, FormValidationAction):
     def validate_appt_date(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        kb = knowledge_base()
+        chinese = language(tracker) == CHINESE
+        kb = knowledge_base(CHINESE if chinese else None)
         today = now().date()
-        day = parse_date(str(slot_value or ""), today)
+        text = str(slot_value or "")
+        day = parse_date(text, today) or parse_date_zh(text, today)
         if day is None:
-            dispatcher.utter_message(text="Sorry, I couldn't read that as a date.")
+            dispatcher.utter_message(text=zh.BAD_DATE if chinese else "Sorry, I couldn't read that as a date.")
             return {"appt_date": None}
         if day < today:
-            dispatcher.utter_message(text=f"{spoken_date(day)} has already passed. Please choose a day from today on.")
+            dispatcher.utter_message(
+                text=zh.date_passed(day)
+                if chinese
+                else f"{spoken_date(day)} has already passed. Please choose a day from today on."
+            )
             return {"appt_date": None}
         if day > today + dt.timedelta(days=kb.hall.appointment_days_ahead):
             dispatcher.utter_message(
-                text=f"Appointments can be booked up to {kb.hall.appointment_days_ahead} days ahead. "
+                text=zh.too_far_ahead(kb.hall.appointment_days_ahead)
+                if chinese
+                else f"Appointments can be booked up to {kb.hall.appointment_days_ahead} days ahead. "
                 "Please choose an earlier day."
             )
             return {"appt_date": None}
@@ -128,7 +155,9 @@ class ValidateAppointmentForm(_ServiceSlot, FormValidationAction):
             holiday = next((c.reason for c in kb.hall.closed_days if c.date == day), None)
             why = f"for {holiday}" if holiday else "on that day of the week"
             dispatcher.utter_message(
-                text=f"The hall is closed on {spoken_date(day)} ({why}). Please choose another day."
+                text=zh.hall_closed_on(day, holiday)
+                if chinese
+                else f"The hall is closed on {spoken_date(day)} ({why}). Please choose another day."
             )
             return {"appt_date": None}
         return {"appt_date": day.isoformat()}
@@ -136,11 +165,14 @@ class ValidateAppointmentForm(_ServiceSlot, FormValidationAction):
     def validate_appt_time(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        chinese = language(tracker) == CHINESE
         kb = knowledge_base()
-        when = parse_time(str(slot_value or ""))
+        text = str(slot_value or "")
+        # Chinese first when the text is Chinese: "下午两点" holds a digit the English reader would take as 2 a.m.
+        when = (parse_time_zh(text) or parse_time(text)) if chinese else (parse_time(text) or parse_time_zh(text))
         day_text = tracker.get_slot("appt_date")
         if when is None or not day_text:
-            dispatcher.utter_message(text="Sorry, I couldn't read that as a time.")
+            dispatcher.utter_message(text=zh.BAD_TIME if chinese else "Sorry, I couldn't read that as a time.")
             return {"appt_time": None}
         day = dt.date.fromisoformat(day_text)
         hours = kb.opening_hours_on(day)
@@ -152,22 +184,30 @@ class ValidateAppointmentForm(_ServiceSlot, FormValidationAction):
         last_m = _minutes(hours[1]) - step
         if not open_m <= minutes <= last_m:
             dispatcher.utter_message(
-                text=f"On {spoken_date(day)} appointments run from {hours[0]} to {_clock(last_m)}. "
+                text=zh.outside_slots(day, hours[0], _clock(last_m))
+                if chinese
+                else f"On {spoken_date(day)} appointments run from {hours[0]} to {_clock(last_m)}. "
                 "Please pick a time in between."
             )
             return {"appt_time": None}
         current = now()
         if day == current.date() and minutes <= current.hour * 60 + current.minute:
-            dispatcher.utter_message(text="That time has already passed today. Please pick a later time.")
+            dispatcher.utter_message(
+                text=zh.TIME_PASSED if chinese else "That time has already passed today. Please pick a later time."
+            )
             return {"appt_time": None}
         return {"appt_time": _clock(minutes)}
 
     def validate_appt_name(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        name = clean_name(str(slot_value or ""))
+        text = str(slot_value or "")
+        chinese = language(tracker) == CHINESE
+        name = (clean_name_zh(text) or clean_name(text)) if chinese else clean_name(text)
         if name is None:
-            dispatcher.utter_message(text="Sorry, I need a name of 2 to 60 letters for the booking.")
+            dispatcher.utter_message(
+                text=zh.BAD_NAME if chinese else "Sorry, I need a name of 2 to 60 letters for the booking."
+            )
             return {"appt_name": None}
         return {"appt_name": name}
 
@@ -194,22 +234,27 @@ class ActionIssueTicket(Action):
         return "action_issue_ticket"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        kb = knowledge_base()
+        chinese = language(tracker) == CHINESE
+        kb = knowledge_base(CHINESE if chinese else None)
         service_id = tracker.get_slot("service")
         service = kb.get(service_id)
         if service is None:
-            send(dispatcher, which_service_reply(kb, "queue_ticket"))
+            send(dispatcher, (replies_zh if chinese else _replies_en).which_service_reply(kb, "queue_ticket"))
             return []
         current = now()
         hours = kb.opening_hours_on(current.date())
         if hours is None or not hours[0] <= current.strftime("%H:%M") < hours[1]:
-            text = "The hall is closed right now, so I can't issue a ticket. You can book an appointment instead."
+            text = (
+                zh.HALL_CLOSED_TICKET
+                if chinese
+                else "The hall is closed right now, so I can't issue a ticket. You can book an appointment instead."
+            )
             send(
                 dispatcher,
                 Reply(
                     text,
                     build("ticket", "queue_ticket", {"issued": False, "reason": "closed"}, service_id=service.id),
-                    [{"title": "Book an appointment", "payload": "/book_appointment"}],
+                    [{"title": zh.BOOK_BUTTON if chinese else "Book an appointment", "payload": "/book_appointment"}],
                 ),
             )
             return []
@@ -224,7 +269,16 @@ class ActionIssueTicket(Action):
         windows = " or ".join(service.location.windows)
         lead = "Your ticket number is still" if again else "Your ticket number is"
         text = (
-            f"{lead} {ticket.number} for {the(service.name)}. "
+            zh.ticket_issued(
+                ticket.number,
+                service.name,
+                service.location.zone,
+                service.location.floor,
+                list(service.location.windows),
+                again,
+            )
+            if chinese
+            else f"{lead} {ticket.number} for {the(service.name)}. "
             f"Please wait in zone {service.location.zone} on floor {service.location.floor}; "
             f"your number will be called to window {windows}."
         )
@@ -243,7 +297,8 @@ class ActionIssueTicket(Action):
             service_id=service.id,
             service_name=service.name,
         )
-        send(dispatcher, Reply(text, card, [{"title": "Where to go", "payload": "/find_window"}]))
+        where = zh.WHERE_BUTTON if chinese else "Where to go"
+        send(dispatcher, Reply(text, card, [{"title": where, "payload": "/find_window"}]))
         return [SlotSet("ticket_number", ticket.number)]
 
 
@@ -252,22 +307,35 @@ class ActionBookAppointment(Action):
         return "action_book_appointment"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        kb = knowledge_base()
+        chinese = language(tracker) == CHINESE
+        kb = knowledge_base(CHINESE if chinese else None)
         service = kb.get(tracker.get_slot("service"))
         day_text, slot, name = (tracker.get_slot(s) for s in ("appt_date", "appt_time", "appt_name"))
         if service is None or not (day_text and slot and name):
-            dispatcher.utter_message(text="Sorry, something was missing, so nothing was booked. Let's try again.")
+            dispatcher.utter_message(
+                text=zh.MISSING if chinese else "Sorry, something was missing, so nothing was booked. Let's try again."
+            )
             return [SlotSet("appt_date", None), SlotSet("appt_time", None), SlotSet("appt_name", None)]
         day = dt.date.fromisoformat(day_text)
         booking = store().book(tracker.sender_id, service.id, day, slot, name, now())
-        where = f"zone {service.location.zone} on floor {service.location.floor}"
-        if kiosk_id(tracker) is None:
-            where += f" of the {kb.hall.name}, {kb.hall.address}"
-        text = (
-            f"Booked: {service.name} on {spoken_date(day)} at {slot}, under the name {name}. "
-            f"Your reference is {booking.reference} ({spoken(booking.reference)}). "
-            f"On the day, say it or show the QR code at a kiosk to check in, then go to {where}."
-        )
+        at_home = kiosk_id(tracker) is None
+        if chinese:
+            where = zh.where_to_go(
+                service.location.zone,
+                service.location.floor,
+                kb.hall.name if at_home else None,
+                kb.hall.address if at_home else None,
+            )
+            text = zh.booked(service.name, day, slot, name, booking.reference, where)
+        else:
+            where = f"zone {service.location.zone} on floor {service.location.floor}"
+            if at_home:
+                where += f" of the {kb.hall.name}, {kb.hall.address}"
+            text = (
+                f"Booked: {service.name} on {spoken_date(day)} at {slot}, under the name {name}. "
+                f"Your reference is {booking.reference} ({spoken(booking.reference)}). "
+                f"On the day, say it or show the QR code at a kiosk to check in, then go to {where}."
+            )
         fields = {
             "reference": booking.reference,
             "date": booking.day,
@@ -276,8 +344,8 @@ class ActionBookAppointment(Action):
             "location": service.location.model_dump(),
             "checkin_code": checkin_code(kb.hall.website, booking.reference),
         }
-        if kiosk_id(tracker) is None:
-            fields["visit"] = visit_fields(kb)
+        if at_home:
+            fields["visit"] = (replies_zh if chinese else _replies_en).visit_fields(kb)
         card = build(
             "appointment",
             "book_appointment",

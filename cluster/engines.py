@@ -22,7 +22,9 @@ from pathlib import Path
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PG_USER = "lobby"
 PG_DB = "lobby"
-SERVICE_ACCOUNT = "postgres"  # created by Debian's postgresql package; PostgreSQL refuses to run as root
+# Each engine runs under the account its Debian package creates (never as root: PostgreSQL refuses to, and
+# the others need not); as a non-root user, everything simply runs as that user.
+PG_ACCOUNT, REDIS_ACCOUNT, HAPROXY_ACCOUNT = "postgres", "redis", "haproxy"
 
 
 def _tool(name: str, *candidates: Path) -> str:
@@ -35,9 +37,16 @@ def _tool(name: str, *candidates: Path) -> str:
     return found
 
 
-def _as_service_account(cmd: list[str]) -> list[str]:
-    """PostgreSQL will not run as root: as root, run it as the postgres account; otherwise as ourselves."""
-    return ["runuser", "-u", SERVICE_ACCOUNT, "--", *cmd] if os.geteuid() == 0 else cmd
+def _as_account(account: str, cmd: list[str]) -> list[str]:
+    return ["runuser", "-u", account, "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+def _give(account: str, *paths: Path) -> None:
+    """As root, hand the engine's own files to its account."""
+    if os.geteuid() == 0:
+        entry = pwd.getpwnam(account)
+        for p in paths:
+            os.chown(p, entry.pw_uid, entry.pw_gid)
 
 
 def _stop(proc: subprocess.Popen | None, sig: int = 15, timeout: float = 20) -> None:
@@ -98,14 +107,11 @@ class Postgres:
         self.log = base / "postgres.log"
         self.data.mkdir()
         self.log.touch()
-        if os.geteuid() == 0:
-            account = pwd.getpwnam(SERVICE_ACCOUNT)
-            for p in (self.data, self.log):
-                os.chown(p, account.pw_uid, account.pw_gid)
+        _give(PG_ACCOUNT, self.data, self.log)
         self.data.chmod(0o700)
         initdb = _tool("initdb", PG_BIN / "initdb")
         subprocess.run(
-            _as_service_account([initdb, "-D", str(self.data), "-U", PG_USER, "--auth=trust", "-E", "UTF8",
+            _as_account(PG_ACCOUNT, [initdb, "-D", str(self.data), "-U", PG_USER, "--auth=trust", "-E", "UTF8",
                                  "--no-locale", "--no-sync"]),
             check=True, capture_output=True, text=True,
         )  # fmt: skip
@@ -114,7 +120,7 @@ class Postgres:
         if not self.durable:
             cmd += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
         self.proc = subprocess.Popen(
-            _as_service_account(cmd), stdout=self.log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True
+            _as_account(PG_ACCOUNT, cmd), stdout=self.log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True
         )
         _wait(self._accepts, self.proc, "PostgreSQL", self.log, 60)
         self._create_database()
@@ -166,7 +172,13 @@ class Redis:
         self.log = self.dir / "redis.log"
         cmd = [_tool("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
                "--appendonly", "no", "--dir", str(self.dir), "--daemonize", "no"]  # fmt: skip
-        self.proc = subprocess.Popen(cmd, stdout=self.log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
+        _give(REDIS_ACCOUNT, self.dir)
+        self.proc = subprocess.Popen(
+            _as_account(REDIS_ACCOUNT, cmd),
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         _wait(self._pong, self.proc, "Redis", self.log, 30)
         return self
 
@@ -235,13 +247,15 @@ class HAProxy:
         self.dir = Path(tempfile.mkdtemp(prefix="lobby-haproxy-", dir=self.workdir))
         self.config = self.dir / "haproxy.cfg"
         self.config.write_text(haproxy_config(self.backends))
+        self.dir.chmod(0o755)
+        self.config.chmod(0o644)
         self.log = self.dir / "haproxy.log"
         haproxy = _tool("haproxy", Path("/usr/sbin/haproxy"))
         check = subprocess.run([haproxy, "-c", "-f", str(self.config)], capture_output=True, text=True)
         if check.returncode != 0:
             raise RuntimeError(f"HAProxy refuses {self.config}:\n{check.stdout}{check.stderr}")
         self.proc = subprocess.Popen(
-            [haproxy, "-db", "-f", str(self.config)],
+            _as_account(HAPROXY_ACCOUNT, [haproxy, "-db", "-f", str(self.config)]),
             stdout=self.log.open("ab"),
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -54,12 +54,3 @@ def test_a_card_outside_the_contract_is_refused_by_model_and_schema(card, why):
 def test_build_refuses_a_topic_of_another_kind():
     with pytest.raises(cards.CardError, match="not a topic of kind"):
         cards.build("hall", "greet", {"hall": "City hall"})
-
-
-def test_the_goodbye_response_carries_the_farewell_card():
-    import yaml
-
-    domain = yaml.safe_load((SCHEMA_FILE.parents[2] / "domain.yml").read_text())
-    (goodbye,) = domain["responses"]["utter_goodbye"]
-    assert contract_breaches([goodbye["custom"]["data"]]) == []
-    assert goodbye["custom"]["data"]["kind"] == "farewell"
