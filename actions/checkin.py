@@ -15,9 +15,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import forms_zh as zh
 from actions.context import kiosk_id, now, send
 from actions.forms import spoken_date
 from actions.knowledge import knowledge_base
+from actions.language import CHINESE, language
 from actions.reference import candidates, normalise, spoken
 from actions.replies import Reply, the
 from actions.store import Appointment, store
@@ -57,20 +59,29 @@ class ActionCheckIn(Action):
         return "action_check_in"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        kb = knowledge_base()
+        chinese = language(tracker) == CHINESE
+        kb = knowledge_base(CHINESE if chinese else None)
         refs = references_in(tracker)
         if kiosk_id(tracker) is None:
             text = (
-                "Check-in is at the hall: on the day of your appointment, say your reference or show the QR code "
-                f"of your confirmation at any kiosk of the {kb.hall.name}, {kb.hall.address}, and you get your "
-                "queue ticket there."
+                zh.checkin_not_at_kiosk(kb.hall.name, kb.hall.address)
+                if chinese
+                else (
+                    "Check-in is at the hall: on the day of your appointment, say your reference or show the QR code "
+                    f"of your confirmation at any kiosk of the {kb.hall.name}, {kb.hall.address}, and you get your "
+                    "queue ticket there."
+                )
             )
             send(dispatcher, Reply(text, _card({"checked_in": False, "reason": "not_at_kiosk"})))
             return []
         if not refs:
             text = (
-                "To check in, please say the reference on your confirmation, letter by letter, or hold its "
-                'QR code under the scanner. For example: "check in K 7 M, 4 P A".'
+                zh.CHECKIN_NO_REFERENCE
+                if chinese
+                else (
+                    "To check in, please say the reference on your confirmation, letter by letter, or hold its "
+                    'QR code under the scanner. For example: "check in K 7 M, 4 P A".'
+                )
             )
             send(dispatcher, Reply(text, _card({"checked_in": False, "reason": "no_reference"})))
             return []
@@ -79,8 +90,12 @@ class ActionCheckIn(Action):
         if appointment is None:
             heard = refs[0]
             text = (
-                f"I can't find an appointment with the reference {heard} ({spoken(heard)}). Please check it "
-                "against your confirmation and try again, or ask at the help desk."
+                zh.checkin_unknown(heard)
+                if chinese
+                else (
+                    f"I can't find an appointment with the reference {heard} ({spoken(heard)}). Please check it "
+                    "against your confirmation and try again, or ask at the help desk."
+                )
             )
             send(dispatcher, Reply(text, _card({"checked_in": False, "reason": "unknown", "reference": heard})))
             return []
@@ -91,21 +106,32 @@ class ActionCheckIn(Action):
         base = {"reference": appointment.reference, "date": appointment.day, "time": appointment.slot}
         if appointment.ticket_number is None and expired(appointment, current):
             text = (
-                f"The appointment {appointment.reference} for {the(name)} was on {spoken_date(day)} at "
-                f"{appointment.slot}, so it has expired. You can take a queue ticket now or book a new appointment."
+                zh.checkin_expired(appointment.reference, name, day, appointment.slot)
+                if chinese
+                else (
+                    f"The appointment {appointment.reference} for {the(name)} was on {spoken_date(day)} at "
+                    f"{appointment.slot}, so it has expired. You can take a queue ticket now or book a new appointment."
+                )
             )
             entity = f'{{"service":"{appointment.service_id}"}}'
             buttons = [
-                {"title": "Take a queue ticket", "payload": f"/queue_ticket{entity}"},
-                {"title": "Book an appointment", "payload": f"/book_appointment{entity}"},
+                {"title": zh.TICKET_BUTTON if chinese else "Take a queue ticket", "payload": f"/queue_ticket{entity}"},
+                {
+                    "title": zh.REBOOK_BUTTON if chinese else "Book an appointment",
+                    "payload": f"/book_appointment{entity}",
+                },
             ]
             send(dispatcher, Reply(text, _card({"checked_in": False, "reason": "expired", **base}, appointment, name),
                                    buttons))  # fmt: skip
             return []
         if appointment.ticket_number is None and day > current.date():
             text = (
-                f"Your appointment {appointment.reference} for {the(name)} is on {spoken_date(day)} at "
-                f"{appointment.slot}. Please check in on that day."
+                zh.checkin_early(appointment.reference, name, day, appointment.slot)
+                if chinese
+                else (
+                    f"Your appointment {appointment.reference} for {the(name)} is on {spoken_date(day)} at "
+                    f"{appointment.slot}. Please check in on that day."
+                )
             )
             send(dispatcher, Reply(text, _card({"checked_in": False, "reason": "early", **base}, appointment, name)))
             return []
@@ -113,11 +139,19 @@ class ActionCheckIn(Action):
         if appointment.ticket_number is None and (
             hours is None or not hours[0] <= current.strftime("%H:%M") < hours[1]
         ):
-            text = "The hall is closed right now, so I can't check you in. Please come back during opening hours."
+            text = (
+                zh.CHECKIN_HALL_CLOSED
+                if chinese
+                else "The hall is closed right now, so I can't check you in. Please come back during opening hours."
+            )
             send(dispatcher, Reply(text, _card({"checked_in": False, "reason": "closed", **base}, appointment, name)))
             return []
         if service is None:  # the service was removed from the knowledge base since the booking
-            text = f"I can't check in {appointment.reference} here. Please ask at the help desk."
+            text = (
+                zh.checkin_not_here(appointment.reference)
+                if chinese
+                else f"I can't check in {appointment.reference} here. Please ask at the help desk."
+            )
             send(dispatcher, Reply(text, _card({"checked_in": False, "reason": "unknown", **base})))
             return []
         zone = service.location.zone
@@ -130,9 +164,21 @@ class ActionCheckIn(Action):
         windows = " or ".join(service.location.windows)
         lead = "You are already checked in; your ticket number is" if again else "You're checked in: ticket number"
         text = (
-            f"{lead} {ticket.number} for {the(service.name)}, appointment at {appointment.slot}. "
-            f"Please wait in zone {zone} on floor {service.location.floor}; your number will be called to window "
-            f"{windows}."
+            zh.checked_in(
+                ticket.number,
+                service.name,
+                appointment.slot,
+                zone,
+                service.location.floor,
+                list(service.location.windows),
+                again,
+            )
+            if chinese
+            else (
+                f"{lead} {ticket.number} for {the(service.name)}, appointment at {appointment.slot}. "
+                f"Please wait in zone {zone} on floor {service.location.floor}; your number will be called to window "
+                f"{windows}."
+            )
         )
         fields = {
             "checked_in": True,
@@ -144,5 +190,6 @@ class ActionCheckIn(Action):
             "repeated": again,
         }
         send(dispatcher, Reply(text, _card(fields, appointment_now, service.name),
-                               [{"title": "Where to go", "payload": "/find_window"}]))  # fmt: skip
+                               [{"title": zh.WHERE_BUTTON if chinese else "Where to go",
+                                 "payload": "/find_window"}]))  # fmt: skip
         return [SlotSet("ticket_number", ticket.number), SlotSet("service", service.id)]

@@ -77,3 +77,41 @@ THANK = "不客气。还有什么可以帮您的吗？"
 BOT_CHALLENGE = "我是虚拟导办员，不是真人。如果想找工作人员，请说“人工服务”。"
 HANDOFF_BUTTON = "人工服务"
 FORM_CANCELLED = "好的，已经取消了，没有取号，也没有预约。"
+
+
+# Check-in of an appointment at a kiosk (checkin.py)
+CHECKIN_NO_REFERENCE = "签到请说出确认单上的预约号（逐个读出字母和数字），或把二维码对准扫描口。例如：“签到 K7M-4PA”。"
+CHECKIN_HALL_CLOSED = "大厅现在不在办公时间，暂时不能签到。请在办公时间再来。"
+TICKET_BUTTON = "现在取号"
+REBOOK_BUTTON = "重新预约"
+
+
+def checkin_not_at_kiosk(hall: str, address: str) -> str:
+    return (
+        f"签到要在大厅办理：预约当天，在{hall}（{address}）任意一台自助机上说出预约号或出示确认单上的二维码，"
+        "即可领取排队号。"
+    )
+
+
+def checkin_unknown(reference: str) -> str:
+    return f"没有找到预约号为{reference}的预约。请对照确认单再试一次，或到咨询台询问。"
+
+
+def checkin_expired(reference: str, service: str, day: dt.date, slot: str) -> str:
+    return f"预约{reference}（{service}）的时间是{spoken_date(day)}{slot}，已经过期。您可以现在取号，或重新预约。"
+
+
+def checkin_early(reference: str, service: str, day: dt.date, slot: str) -> str:
+    return f"您的预约{reference}（{service}）在{spoken_date(day)}{slot}，请在当天来签到。"
+
+
+def checkin_not_here(reference: str) -> str:
+    return f"预约{reference}在这里无法签到，请到咨询台询问。"
+
+
+def checked_in(number_: str, service: str, slot: str, zone: str, floor: int, windows: list[str], again: bool) -> str:
+    lead = "您已经签到过了，号码是" if again else "签到成功，您的号码是"
+    return (
+        f"{lead}{number_}，办理{service}，预约时间{slot}。请到{floor_name(floor)}{zone}区等候，"
+        f"叫到号后到{_windows(windows)}办理。"
+    )

@@ -57,12 +57,15 @@ def main(argv: list[str] | None = None) -> int:
         )  # fmt: skip
         wait_healthy(f"http://127.0.0.1:{trainer_port}/login", trainer, trainer_log, 60)
         assert cluster.postgres and cluster.redis
+        token_file = args.workdir / "rasa_token"  # for tools that call Rasa's HTTP API (owner-only)
+        token_file.touch(mode=0o600)
+        token_file.write_text(cluster.rasa_token + "\n")
         print(
             f"""
   Lobby Guide cluster is running
     Kiosk page (HAProxy)  {cluster.kiosk_http}/kiosk      websocket {cluster.kiosk_ws}
     Bridges               {", ".join(b.url for b in cluster.bridge)}
-    Rasa instances        {", ".join(cluster.rasa_urls)}   (token: LOBBY_RASA_TOKEN in the logs' env)
+    Rasa instances        {", ".join(cluster.rasa_urls)}   (API token in {token_file})
     Action servers        {", ".join(a.url for a in cluster.actions)}  behind HAProxy :{cluster.actions_port}
     PostgreSQL            {cluster.postgres.url}   (conversations, tickets, appointments)
     Redis                 {cluster.redis.url}   (Rasa lock store, bridges' session registry)
