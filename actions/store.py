@@ -149,8 +149,10 @@ class Store:
         self.where = where if where is not None else default_location()
         self.engine = _engine(self.where)
         self.dialect = self.engine.dialect.name
-        _META.create_all(self.engine)
         with self.engine.begin() as db:
+            if self.dialect == "postgresql":  # several action servers starting at once: one creates the schema
+                db.exec_driver_sql("SELECT pg_advisory_xact_lock(7412)")
+            _META.create_all(db)
             inspector = sa.inspect(db)
             for table, columns in _ADDED_COLUMNS.items():
                 have = {c["name"] for c in inspector.get_columns(table)}
