@@ -7,7 +7,6 @@ free ports), N Rasa instances, N action servers, N bridges and one trainer studi
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import subprocess
 import sys
@@ -15,15 +14,8 @@ import time
 from pathlib import Path
 
 from cluster.services import ROOT, VENVS, Cluster
+from testkit.dialogue import current_model
 from testkit.servers import free_port, wait_healthy
-
-
-def current_model() -> Path:
-    model_dir = Path(os.environ.get("LOBBY_DIALOGUE_MODEL_DIR") or ROOT / "models" / "dialogue")
-    pointer = model_dir / "current"
-    if not pointer.exists():
-        sys.exit(f"no trained model in {model_dir}: run `make train` first")
-    return model_dir / f"{pointer.read_text().strip()}.tar.gz"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,7 +28,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if min(args.rasa, args.actions, args.bridges) < 1:
         parser.error("each service needs at least one instance")
-    cluster = Cluster(args.workdir, current_model(), args.rasa, args.actions, args.bridges)
+    try:
+        model = current_model()
+    except RuntimeError as exc:
+        parser.error(str(exc))
+    cluster = Cluster(args.workdir, model, args.rasa, args.actions, args.bridges)
     trainer = None
     stopping = False
 

@@ -22,29 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cluster.engines import Backend, HAProxy, Postgres, Redis
+from testkit.dialogue import _base_env as base_env
 from testkit.servers import free_port, stop, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 VENVS = Path(os.environ.get("LOBBY_VENVS", ROOT / ".venv"))
 RASA_START_S = 600  # a bound on start-up under load, not a latency figure
-
-
-def base_env(workdir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "PYTHONPATH": str(ROOT),
-            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-            "RASA_TELEMETRY_ENABLED": "false",
-            "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
-            "LOG_LEVEL_LIBRARIES": "ERROR",
-            "TF_CPP_MIN_LOG_LEVEL": "2",
-            "KERAS_HOME": str(workdir / "keras"),
-            "MPLCONFIGDIR": str(workdir / "matplotlib"),
-            "SANIC_HOST": "127.0.0.1",
-        }
-    )
-    return env
 
 
 @dataclass
