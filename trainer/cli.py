@@ -117,7 +117,7 @@ def cmd_show(args, settings: Settings) -> int:
         return 1
     for t in view.turns:
         conf = f"{t.confidence:.2f}" if t.confidence is not None else "-"
-        print(f"[{t.event_id}] user: {t.text}   ({t.intent} {conf}; service={t.service})")
+        print(f"[{t.event_id}] user ({t.language}): {t.text}   ({t.intent} {conf}; service={t.service})")
         for r in t.replies:
             print(f"      bot: {r}")
     return 0
