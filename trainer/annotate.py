@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from trainer.config import Settings
-from trainer.nludata import add_example, delete_example, edit_example, markup, move_example
+from trainer.language import message_language
+from trainer.nludata import add_example, delete_example, edit_example, markup, move_example, plain
 from trainer.state import State
 
 
@@ -25,14 +26,21 @@ def annotate(
     service: str | None = None,
     conversation: str | None = None,
     event_id: int | None = None,
+    language: str | None = None,
 ) -> Outcome:
-    """Label a message with the right intent (and service span); raises Refused with the reason."""
+    """Label a message with the right intent (and service span); raises Refused with the reason.
+
+    The example goes to its language's NLU file: `language` is the message's language as the inbox filed
+    it (the session's, for words that do not tell), but the words as finally written decide when they can.
+    """
     raw = markup(text, span or None, service or None)
-    added, path = add_example(settings, intent, raw)
+    lang = message_language(plain(raw), language)
+    added, path = add_example(settings, intent, raw, lang)
     rel = path.relative_to(settings.project)
     if not added:
         return Outcome(False, f"'{text}' is already a training example of {intent} ({rel}); nothing to add.")
-    state.log(user, "annotate", intent=intent, example=raw, file=str(rel), conversation=conversation, event_id=event_id)
+    state.log(user, "annotate", intent=intent, example=raw, file=str(rel), language=lang,
+              conversation=conversation, event_id=event_id)  # fmt: skip
     return Outcome(True, f"Added to {intent} in {rel}: {raw}")
 
 
@@ -46,22 +54,38 @@ def add(settings: Settings, state: State, user: str, intent: str, raw: str) -> O
 
 
 def edit(
-    settings: Settings, state: State, user: str, intent: str, index: int, raw: str, expected: str | None
+    settings: Settings,
+    state: State,
+    user: str,
+    intent: str,
+    index: int,
+    raw: str,
+    expected: str | None,
+    file: str | None = None,
 ) -> Outcome:
-    old = edit_example(settings, intent, index, raw, expected)
+    old = edit_example(settings, intent, index, raw, expected, file)
     state.log(user, "edit_example", intent=intent, before=old.raw, after=raw)
     return Outcome(True, f"Changed '{old.raw}' to '{raw}'")
 
 
 def move(
-    settings: Settings, state: State, user: str, intent: str, index: int, to: str, expected: str | None
+    settings: Settings,
+    state: State,
+    user: str,
+    intent: str,
+    index: int,
+    to: str,
+    expected: str | None,
+    file: str | None = None,
 ) -> Outcome:
-    old = move_example(settings, intent, index, to, expected)
+    old = move_example(settings, intent, index, to, expected, file)
     state.log(user, "move_example", example=old.raw, from_intent=intent, to_intent=to)
     return Outcome(True, f"Moved '{old.raw}' from {intent} to {to}")
 
 
-def delete(settings: Settings, state: State, user: str, intent: str, index: int, expected: str | None) -> Outcome:
-    old = delete_example(settings, intent, index, expected)
+def delete(
+    settings: Settings, state: State, user: str, intent: str, index: int, expected: str | None, file: str | None = None
+) -> Outcome:
+    old = delete_example(settings, intent, index, expected, file)
     state.log(user, "delete_example", intent=intent, example=old.raw)
     return Outcome(True, f"Deleted '{old.raw}' from {intent}")

@@ -3,6 +3,7 @@
     python -m trainer serve                            # the web pages on 127.0.0.1:$LOBBY_TRAINER_PORT
     python -m trainer users add alice --role admin     # first admin (asks for the password)
     python -m trainer inbox --low-confidence 0.6       # conversations where the guide was unsure
+    python -m trainer inbox --language zh              # conversations with a message in Chinese
     python -m trainer annotate "when do you close" --intent hall_hours --user alice
     python -m trainer train --user alice               # validate, train, evaluate (progress printed)
     python -m trainer evaluate [--model NAME]
@@ -87,6 +88,7 @@ def cmd_inbox(args, settings: Settings) -> int:
         fallback=True if args.fallback else None,
         handoff=True if args.handoff else None,
         reviewed=False if args.unreviewed else True if args.reviewed else None,
+        language=args.language,
         per_page=args.limit,
     )
     page = tracker.inbox(state, f)
@@ -100,7 +102,9 @@ def cmd_inbox(args, settings: Settings) -> int:
             x for x, on in (("fallback", r["fallback"]), ("handoff", r["handoff"]), ("reviewed", r["reviewed"])) if on
         )
         when = dt.datetime.fromtimestamp(r["last_ts"]).strftime("%Y-%m-%d %H:%M") if r["last_ts"] else ""
-        print(f"{when}  {r['sender_id'][:24]:24}  {r['channel'] or '':6} {conf}  {r['snippet'][:60]!r}  {flags}")
+        langs = ",".join(r["languages"].split())
+        snippet = r["snippet"][:60]
+        print(f"{when}  {r['sender_id'][:24]:24}  {r['channel'] or '':6} {langs:5} {conf}  {snippet!r}  {flags}")
     return 0
 
 
@@ -113,7 +117,7 @@ def cmd_show(args, settings: Settings) -> int:
         return 1
     for t in view.turns:
         conf = f"{t.confidence:.2f}" if t.confidence is not None else "-"
-        print(f"[{t.event_id}] user: {t.text}   ({t.intent} {conf}; service={t.service})")
+        print(f"[{t.event_id}] user ({t.language}): {t.text}   ({t.intent} {conf}; service={t.service})")
         for r in t.replies:
             print(f"      bot: {r}")
     return 0
@@ -126,7 +130,7 @@ def cmd_annotate(args, settings: Settings) -> int:
     state = _state(settings)
     user = _user(state, args, "annotate")
     try:
-        out = annotate(settings, state, user, args.text, args.intent, args.span, args.service)
+        out = annotate(settings, state, user, args.text, args.intent, args.span, args.service, language=args.language)
     except Refused as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 2
@@ -205,8 +209,9 @@ def cmd_models(args, settings: Settings) -> int:
     live = models.live_model(settings)
     for m in models.list_models(settings, live):
         f1 = (
-            f"macro F1 {m.report['macro_f1']:.3f}, gate "
-            + ("passed" if m.report.get("gate", {}).get("passed") else "NOT passed")
+            "macro F1 "
+            + ", ".join(f"{lang} {s['macro_f1']:.3f}" for lang, s in m.report["languages"].items())
+            + (", gate passed" if m.report.get("gate", {}).get("passed") else ", gate NOT passed")
             if m.report
             else "not evaluated"
         )
@@ -240,6 +245,15 @@ def cmd_users(args, settings: Settings) -> int:
     return 0
 
 
+def _language(value: str) -> str:
+    from trainer.language import parse_language
+
+    try:
+        return parse_language(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m trainer",
@@ -268,6 +282,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--channel", choices=["kiosk", "web", "other"])
     s.add_argument("--kiosk", help="kiosk id")
     s.add_argument("--intent", help="only conversations with a message predicted as this intent")
+    s.add_argument(
+        "--language", type=_language, metavar="CODE", help="only conversations with a message in this language (en, zh)"
+    )
     s.add_argument("--fallback", action="store_true", help="only where the fallback happened")
     s.add_argument("--handoff", action="store_true", help="only where a human was asked for")
     g = s.add_mutually_exclusive_group()
@@ -290,6 +307,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--intent", required=True)
     s.add_argument("--span", help="the words naming the service")
     s.add_argument("--service", help="service id the span refers to (a file name in data/services/)")
+    s.add_argument(
+        "--language",
+        type=_language,
+        metavar="CODE",
+        help="the message's language when its words do not tell (en, zh); Chinese goes to data/nlu/zh.yml",
+    )
     s.set_defaults(func=cmd_annotate)
 
     for name, func, text in (

@@ -49,6 +49,8 @@ class Settings:
     model_dir: Path | None = None
     test_split: Path | None = None
     citizen_split: Path | None = None
+    # The Chinese held-back split (citizen-split format); scored on its own when the project has Chinese data.
+    zh_split: Path | None = None
     # The action server a candidate model's service answers are measured with (confidently-wrong rate).
     action_url: str = field(default_factory=lambda: os.environ.get("LOBBY_ACTION_ENDPOINT", ""))
     venvs: Path = field(default_factory=lambda: Path(os.environ.get("LOBBY_VENVS", REPO_ROOT / ".venv")))
@@ -89,6 +91,9 @@ class Settings:
         self.citizen_split = Path(self.citizen_split or self.project / "tests" / "nlu" / "citizen_split.yml")
         if not self.citizen_split.exists():
             self.citizen_split = REPO_ROOT / "tests" / "nlu" / "citizen_split.yml"
+        self.zh_split = Path(self.zh_split or self.project / "tests" / "nlu" / "zh_split.yml")
+        if not self.zh_split.exists():
+            self.zh_split = REPO_ROOT / "tests" / "nlu" / "zh_split.yml"
 
     @property
     def data_dir(self) -> Path:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import functools
 import zlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from kb.languages import BASE_LANGUAGE
 from trainer.config import Settings
-from trainer.nludata import Example, domain_intents, load_examples, norm
+from trainer.language import file_language
+from trainer.nludata import Example, domain_intents, load_examples, nlu_files, norm
 
 _DIM = 1 << 13
 
@@ -25,8 +27,12 @@ _DIM = 1 << 13
 class IntentSummary:
     name: str
     examples: int
-    f1: float | None
+    f1: float | None  # in the base language (English)
     too_few: bool
+    # Per language the project has training data in: examples, last F1, and which languages have too few.
+    counts: dict[str, int] = field(default_factory=dict)
+    f1_by_language: dict[str, float | None] = field(default_factory=dict)
+    too_few_in: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -92,8 +98,25 @@ def nearest(examples: list[Example], text: str, top: int = 3) -> list[tuple[Exam
     return [(examples[i], float(sims[i])) for i in order]
 
 
-def intent_summaries(settings: Settings, f1: dict[str, float] | None = None) -> list[IntentSummary]:
-    counts = Counter(e.intent for e in load_examples(settings))
+def data_languages(settings: Settings) -> list[str]:
+    """The languages the project has training data in, English first."""
+    found = {file_language(p.stem) for p in nlu_files(settings)}
+    return [BASE_LANGUAGE, *sorted(found - {BASE_LANGUAGE})]
+
+
+def intent_summaries(settings: Settings, f1: dict[str, dict[str, float]] | None = None) -> list[IntentSummary]:
+    """Every intent with its examples and last F1 per language; an intent is flagged when any language it
+    is taught in has fewer than `min_examples` (a model cannot learn Chinese hall hours from English ones)."""
+    examples = load_examples(settings)
+    counts = Counter(e.intent for e in examples)
+    by_lang = Counter((e.intent, e.language) for e in examples)
+    langs = data_languages(settings)
     names = list(dict.fromkeys(domain_intents(settings) + sorted(counts)))
     f1 = f1 or {}
-    return [IntentSummary(n, counts.get(n, 0), f1.get(n), counts.get(n, 0) < settings.min_examples) for n in names]
+    out = []
+    for n in names:
+        per = {lang: by_lang.get((n, lang), 0) for lang in langs}
+        few = [lang for lang in langs if per[lang] < settings.min_examples]
+        scores = {lang: f1.get(lang, {}).get(n) for lang in langs}
+        out.append(IntentSummary(n, counts.get(n, 0), scores.get(BASE_LANGUAGE), bool(few), per, scores, few))
+    return out

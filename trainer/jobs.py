@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import insert, select, update
 
 from trainer.config import REPO_ROOT, Settings
-from trainer.evaluation import evaluate_model, rasa_env
+from trainer.evaluation import evaluate_model, rasa_env, summary
 from trainer.models import live_model, model_path
 from trainer.state import State, jobs
 
@@ -211,12 +211,10 @@ def _pipeline(ctx: JobContext, kind: str, model: str | None) -> dict:
         return {"valid": True}
     if kind == "evaluate":
         assert model
-        rep = evaluate(ctx, model, 0.0, 1.0)
-        return {"model": model, "macro_f1": rep["macro_f1"], "gate": rep["gate"]["passed"]}
+        return summary(evaluate(ctx, model, 0.0, 1.0))
     validate(ctx)
     name = train(ctx)
-    rep = evaluate(ctx, name)
-    return {"model": name, "macro_f1": rep["macro_f1"], "gate": rep["gate"]["passed"]}
+    return summary(evaluate(ctx, name))
 
 
 KINDS = ("validate", "train", "evaluate")

@@ -96,7 +96,13 @@ def gate_for(settings: Settings, name: str, live: str | None, say=print) -> dict
             "worse": [],
             "margin": settings.gate_margin,
         }
-    return compare(report, live_report(settings, live, say), settings.gate_margin)["gate"]
+    return comparison_for(settings, report, live, say)["gate"]
+
+
+def comparison_for(settings: Settings, report: dict, live: str, say=print) -> dict:
+    """A report compared with the model live now, per language (diffs and gates) and overall."""
+    live_scores = live_report(settings, live, say, list(report["languages"]))
+    return compare(report, live_scores, settings.gate_margin)
 
 
 def _load_in_rasa(settings: Settings, url: str, path: Path) -> str | None:

@@ -21,7 +21,9 @@ import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
+from kb.languages import BASE_LANGUAGE
 from trainer.config import Settings
+from trainer.language import file_language, message_language
 from trainer.masking import find_personal_data
 
 _ENTITY = re.compile(r"\[([^\]]+)\](\{[^}]*\}|\([^)]*\))")
@@ -42,6 +44,10 @@ class Example:
     @property
     def text(self) -> str:
         return plain(self.raw)
+
+    @property
+    def language(self) -> str:
+        return file_language(self.file.stem)
 
 
 def plain(raw: str) -> str:
@@ -92,15 +98,16 @@ def service_ids(settings: Settings) -> list[str]:
 
 
 def test_split_keys(settings: Settings) -> set[str]:
-    """Every held-back phrase (both splits, conversations included): none may become training data."""
+    """Every held-back phrase (all splits, both languages, conversations included): none may become training data."""
     from scoring.splits import load_citizen_split, load_rasa_split
 
     keys: set[str] = set()
     if settings.test_split.exists():
         keys |= {norm(q.text) for q in load_rasa_split(settings.test_split)}
-    if settings.citizen_split and settings.citizen_split.exists():
-        questions, dialogues = load_citizen_split(settings.citizen_split)
-        keys |= {norm(q.text) for q in questions} | {norm(t.user) for d in dialogues for t in d.turns}
+    for split in (settings.citizen_split, settings.zh_split):
+        if split and split.exists():
+            questions, dialogues = load_citizen_split(split)
+            keys |= {norm(q.text) for q in questions} | {norm(t.user) for d in dialogues for t in d.turns}
     return keys
 
 
@@ -188,21 +195,33 @@ def _set_lines(block, lines: list[str]) -> None:
     block["examples"] = LiteralScalarString("".join(f"- {ln}\n" for ln in lines))
 
 
-def _target_file(settings: Settings, intent: str) -> Path:
-    for path in nlu_files(settings):
+def target_file(settings: Settings, intent: str, language: str) -> Path:
+    """Where a new example of `intent` in `language` goes.
+
+    Another language than English has one file, `data/nlu/<code>.yml` (created when missing). English goes
+    to the English file that already holds the intent's block, else to the first English file.
+    """
+    if language != BASE_LANGUAGE:
+        return settings.nlu_dir / f"{language}.yml"
+    base = [p for p in nlu_files(settings) if file_language(p.stem) == BASE_LANGUAGE]
+    for path in base:
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         if any(b.get("intent") == intent for b in doc.get("nlu") or []):
             return path
-    return nlu_files(settings)[0] if nlu_files(settings) else settings.nlu_dir / "nlu.yml"
+    return base[0] if base else settings.nlu_dir / "nlu.yml"
 
 
-def add_example(settings: Settings, intent: str, raw: str) -> tuple[bool, Path]:
-    """Add one example; (False, file) when it is already there with the same intent."""
+def add_example(settings: Settings, intent: str, raw: str, language: str | None = None) -> tuple[bool, Path]:
+    """Add one example to its language's file; (False, file) when it is already there with the same intent.
+
+    Without `language`, the words decide (trainer/language.py); a move passes the language of the file the
+    example came from, so a Chinese example with Latin words ("ok") stays in zh.yml.
+    """
     with _locked(settings):
         same = check_new_text(settings, intent, raw)
         if same is not None:
             return False, same.file
-        path = _target_file(settings, intent)
+        path = target_file(settings, intent, language or message_language(plain(raw)))
         doc = _load(path) if path.exists() else None
         if doc is None:
             doc = _yaml().load('version: "3.1"\nnlu: []\n')
@@ -215,16 +234,20 @@ def add_example(settings: Settings, intent: str, raw: str) -> tuple[bool, Path]:
         return True, path
 
 
-def _find(settings: Settings, intent: str, index: int) -> Example:
+def _find(settings: Settings, intent: str, index: int, file: str | None = None) -> Example:
+    """The example at `index` of the intent's block in `file` (several files have a block of the same
+    intent, e.g. nlu.yml and zh.yml, so an index alone is ambiguous; without a file, the first match)."""
     for ex in load_examples(settings):
-        if ex.intent == intent and ex.index == index:
+        if ex.intent == intent and ex.index == index and (not file or ex.file.name == file):
             return ex
     raise Refused(f"There is no example {index + 1} under '{intent}' any more (the data changed); reload the page.")
 
 
-def edit_example(settings: Settings, intent: str, index: int, raw: str, expected: str | None = None) -> Example:
+def edit_example(
+    settings: Settings, intent: str, index: int, raw: str, expected: str | None = None, file: str | None = None
+) -> Example:
     with _locked(settings):
-        old = _find(settings, intent, index)
+        old = _find(settings, intent, index, file)
         if expected is not None and old.raw != expected:
             raise Refused("That example was changed by someone else meanwhile; reload the page.")
         check_new_text(settings, intent, raw, ignore=old)
@@ -237,9 +260,11 @@ def edit_example(settings: Settings, intent: str, index: int, raw: str, expected
         return old
 
 
-def delete_example(settings: Settings, intent: str, index: int, expected: str | None = None) -> Example:
+def delete_example(
+    settings: Settings, intent: str, index: int, expected: str | None = None, file: str | None = None
+) -> Example:
     with _locked(settings):
-        old = _find(settings, intent, index)
+        old = _find(settings, intent, index, file)
         if expected is not None and old.raw != expected:
             raise Refused("That example was changed by someone else meanwhile; reload the page.")
         doc = _load(old.file)
@@ -251,16 +276,18 @@ def delete_example(settings: Settings, intent: str, index: int, expected: str | 
         return old
 
 
-def move_example(settings: Settings, intent: str, index: int, to_intent: str, expected: str | None = None) -> Example:
+def move_example(
+    settings: Settings, intent: str, index: int, to_intent: str, expected: str | None = None, file: str | None = None
+) -> Example:
     """Relabel an existing example: removed from its intent, added to the other one."""
     if to_intent == intent:
         raise Refused("The example is already under that intent.")
     if to_intent not in domain_intents(settings):
         raise Refused(f"'{to_intent}' is not an intent of this assistant (domain.yml).")
-    old = delete_example(settings, intent, index, expected)
+    old = delete_example(settings, intent, index, expected, file)
     try:
-        add_example(settings, to_intent, old.raw)
+        add_example(settings, to_intent, old.raw, old.language)  # a Chinese example stays in zh.yml
     except Refused:
-        add_example(settings, intent, old.raw)  # put it back: nothing is lost
+        add_example(settings, intent, old.raw, old.language)  # put it back: nothing is lost
         raise
     return old

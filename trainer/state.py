@@ -25,6 +25,7 @@ from sqlalchemy import (
     create_engine,
     event,
     insert,
+    inspect,
     select,
 )
 from sqlalchemy.engine import Engine
@@ -98,6 +99,10 @@ conv_index = Table(
     Column("handoff", Boolean, nullable=False, default=False),
     Column("snippet", Text, nullable=False, default=""),
     Column("requested_slot", String(64)),
+    # The languages its messages were in ("en", "zh" or "en zh"), and the one the client last asked for in
+    # the metadata (what a payload or a bare "C03" is filed under; trainer/language.py).
+    Column("languages", String(32), nullable=False, default=""),
+    Column("session_language", String(8)),
 )
 
 msg_index = Table(
@@ -109,6 +114,7 @@ msg_index = Table(
     Column("text", Text, nullable=False),
     Column("intent", String(128), index=True),
     Column("confidence", Float),
+    Column("language", String(8), index=True),
 )
 
 index_meta = Table(
@@ -126,6 +132,22 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def _drop_stale_index(engine: Engine) -> None:
+    """Drop an inbox index written by an older trainer (without the language columns) so it is rebuilt.
+
+    The index is derived from the tracker store, so rebuilding loses nothing; `create_all` alone would keep
+    the old tables and every query naming a new column would fail.
+    """
+    tables = inspect(engine).get_table_names()
+    if "msg_index" not in tables:
+        return
+    if "language" in {c["name"] for c in inspect(engine).get_columns("msg_index")}:
+        return
+    with engine.begin() as conn:
+        for table in (msg_index, conv_index, index_meta):
+            table.drop(conn, checkfirst=True)
+
+
 @dataclass
 class State:
     engine: Engine
@@ -135,6 +157,7 @@ class State:
         engine = create_engine(url, future=True)
         if url.startswith("sqlite"):
             event.listen(engine, "connect", _sqlite_pragmas)
+        _drop_stale_index(engine)
         metadata.create_all(engine)
         return cls(engine)
 

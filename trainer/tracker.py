@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
+from trainer.language import message_language, metadata_language
 from trainer.masking import NAME, NAME_SLOTS, mask_text
 from trainer.state import State, conv_index, index_meta, msg_index, reviewed
 
@@ -145,6 +146,8 @@ def _fold(state: State, rows) -> None:
                     "handoff": False,
                     "snippet": "",
                     "requested_slot": None,
+                    "languages": "",
+                    "session_language": None,
                 }
             convs[r.sender_id] = c
             c["last_ts"] = max(c["last_ts"] or 0, r.timestamp or 0)
@@ -160,6 +163,9 @@ def _fold(state: State, rows) -> None:
                     c["requested_slot"] = data.get("value")
                 continue
             text = data.get("text") or ""
+            c["session_language"] = metadata_language(data.get("metadata")) or c["session_language"]
+            language = message_language(text, c["session_language"])  # the words as said, not the mask
+            c["languages"] = " ".join(sorted(set(c["languages"].split()) | {language}))
             if c["requested_slot"] in NAME_SLOTS and not text.startswith("/"):
                 text = NAME
             text = mask_text(text)
@@ -186,6 +192,7 @@ def _fold(state: State, rows) -> None:
                     "text": text,
                     "intent": name,
                     "confidence": conf,
+                    "language": language,
                 }
             )
         for sender, c in convs.items():
@@ -210,6 +217,7 @@ class InboxFilter:
     fallback: bool | None = None
     handoff: bool | None = None
     reviewed: bool | None = None
+    language: str | None = None  # conversations with at least one message in this language
     page: int = 1
     per_page: int = 50
 
@@ -221,6 +229,7 @@ class InboxPage:
     filters: InboxFilter
     kiosks: list[str] = field(default_factory=list)
     intents: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
 
 
 def _ts(day: dt.date, end: bool = False) -> float:
@@ -249,6 +258,8 @@ def inbox(state: State, f: InboxFilter) -> InboxPage:
         # IN (uncorrelated subquery) is evaluated once; a correlated EXISTS let SQLite pick the intent index
         # and rescan it for every conversation (seconds with 10,000 conversations).
         cond.append(c.c.sender_id.in_(select(msg_index.c.sender_id).where(msg_index.c.intent == f.intent)))
+    if f.language:
+        cond.append(c.c.sender_id.in_(select(msg_index.c.sender_id).where(msg_index.c.language == f.language)))
     is_reviewed = exists().where(reviewed.c.sender_id == c.c.sender_id)
     if f.reviewed is True:
         cond.append(is_reviewed)
@@ -271,7 +282,10 @@ def inbox(state: State, f: InboxFilter) -> InboxPage:
         intents = [
             i for (i,) in conn.execute(select(msg_index.c.intent).where(msg_index.c.intent.is_not(None)).distinct())
         ]
-    return InboxPage([dict(r) for r in rows], total, f, sorted(kiosks), sorted(intents))
+        languages = [
+            x for (x,) in conn.execute(select(msg_index.c.language).where(msg_index.c.language.is_not(None)).distinct())
+        ]
+    return InboxPage([dict(r) for r in rows], total, f, sorted(kiosks), sorted(intents), sorted(languages))
 
 
 def low_confidence_messages(state: State, below: float, limit: int = 200) -> list[dict]:
@@ -301,6 +315,7 @@ class Turn:
     replies: list[str] = field(default_factory=list)
     service: str | None = None
     is_name: bool = False
+    language: str = "en"  # trainer/language.py: where an annotation of this message goes
 
 
 @dataclass
@@ -325,6 +340,7 @@ def conversation(tracker: Engine, sender_id: str, masked: bool = True) -> Conver
     slots: dict[str, Any] = {}
     names: set[str] = set()
     requested = None
+    session_language = None
     for r in rows:
         data = json.loads(r.data or "{}")
         if r.type_name == "user":
@@ -332,6 +348,7 @@ def conversation(tracker: Engine, sender_id: str, masked: bool = True) -> Conver
             ranking = [(x["name"], x["confidence"]) for x in (data.get("parse_data") or {}).get("intent_ranking", [])]
             channel, kiosk = channel_of(data)
             text = data.get("text") or ""
+            session_language = metadata_language(data.get("metadata")) or session_language
             is_name = requested in NAME_SLOTS and not text.startswith("/")
             if is_name:
                 names.add(text)
@@ -348,6 +365,7 @@ def conversation(tracker: Engine, sender_id: str, masked: bool = True) -> Conver
                     kiosk,
                     service=slots.get("service"),
                     is_name=is_name,
+                    language=message_language(text, session_language),
                 )
             )
         elif r.type_name == "slot":

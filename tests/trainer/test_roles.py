@@ -59,8 +59,9 @@ def test_a_model_worse_on_some_intent_is_not_activated_without_an_override_reaso
     from trainer.evaluation import live_report
 
     baseline = live_report(live, live_name, lambda _: None)
-    worse = {**baseline, "model": "lobby-worse0000000", "per_intent": json.loads(json.dumps(baseline["per_intent"]))}
-    worse["per_intent"]["greet"]["f1"] = round(baseline["per_intent"]["greet"]["f1"] - 0.5, 4)
+    worse = {**json.loads(json.dumps(baseline)), "model": "lobby-worse0000000"}
+    english = worse["languages"]["en"]["per_intent"]
+    english["greet"]["f1"] = round(english["greet"]["f1"] - 0.5, 4)
     shutil.copy(live.model_dir / f"{live_name}.tar.gz", live.model_dir / "lobby-worse0000000.tar.gz")
     (live.state_dir / "reports" / "lobby-worse0000000.json").write_text(json.dumps(worse))
     try:

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from trainer import annotate as ops
 from trainer import auth, tracker
 from trainer.curation import nearest
+from trainer.language import LANGUAGE_NAMES, parse_language
 from trainer.nludata import Refused, domain_intents, load_examples, service_ids
 from trainer.routes.deps import Trainer, User, flash, missing, page, redirect, require_role, signed_in_form, trainer_of
 
@@ -30,6 +31,7 @@ async def inbox(request: Request, user: User = Depends(require_role("review")), 
         fallback=_bool(q.get("fallback")),
         handoff=_bool(q.get("handoff")),
         reviewed=_bool(q.get("reviewed")),
+        language=_language(q.get("language")),
         page=int(q.get("page") or 1),
     )
     await run_in_threadpool(tracker.sync, app.state, app.tracker)  # blocking I/O off the event loop
@@ -42,6 +44,7 @@ async def inbox(request: Request, user: User = Depends(require_role("review")), 
         inbox=result,
         q=query,
         channels=tracker.CHANNELS,
+        language_names=LANGUAGE_NAMES,
         pages=(result.total + f.per_page - 1) // f.per_page,
     )
 
@@ -71,6 +74,7 @@ async def conversation(
         intents=domain_intents(app.settings),
         services=service_ids(app.settings),
         hints=hints,
+        language_names=LANGUAGE_NAMES,
         reviewed=_is_reviewed(app, sender_id),
         low=app.settings.low_confidence,
     )
@@ -129,6 +133,7 @@ async def annotate(
             str(form.get("service") or ""),
             sender,
             int(form.get("event_id") or 0) or None,
+            _language(str(form.get("language") or "")),
         )
         flash(request, out.message, "ok" if out.added else "info")
     except Refused as exc:
@@ -147,6 +152,14 @@ def _date(value: str | None) -> dt.date | None:
 def _float(value: str | None) -> float | None:
     try:
         return float(value) if value else None
+    except ValueError:
+        return None
+
+
+def _language(value: str | None) -> str | None:
+    """A language code from a form or the query; an unknown one is ignored like any unreadable filter."""
+    try:
+        return parse_language(value) if value else None
     except ValueError:
         return None
 

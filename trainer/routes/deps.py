@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from trainer import auth
 from trainer.config import Settings
+from trainer.language import CHINESE, language_name, text_language
 from trainer.state import State
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
@@ -33,7 +34,16 @@ def _when(ts: float | None) -> str:
     return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else ""
 
 
+def _html_lang(value: str | None) -> str:
+    """The `lang` attribute for a citizen's words or a language code: pages are English, and Chinese text
+    marked `zh-Hans` is drawn with Simplified Chinese glyph forms (the CJK font picks shapes by language)."""
+    code = value if value in (CHINESE, "en") else text_language(value or "")
+    return "zh-Hans" if code == CHINESE else "en"
+
+
 TEMPLATES.env.filters["when"] = _when
+TEMPLATES.env.filters["html_lang"] = _html_lang
+TEMPLATES.env.filters["language_name"] = language_name
 
 
 class LoginRequired(Exception):

@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from trainer import jobs, models
-from trainer.evaluation import load_report, report_path
+from trainer.evaluation import as_live, confusion_path, load_report, with_comparison
 from trainer.nludata import Refused
 from trainer.routes import deps
 from trainer.routes.deps import Trainer, User, flash, missing, page, redirect, require_role, signed_in_form, trainer_of
@@ -99,17 +99,18 @@ async def report(
     if rep is None:
         return missing(request, user, f"{name} has not been evaluated.", title="No report")
     live = models.live_model(settings)
-    if live and live != name:
-        gate = await run_in_threadpool(models.gate_for, settings, name, live, lambda _: None)
-    else:
-        fallback = {"passed": True, "margin": settings.gate_margin, "reason": "this is the live model"}
-        gate = rep.get("gate") or fallback
-    return page(request, "report.html", user, rep=rep, live=live, gate=gate)
+    if live and live != name:  # the gate that counts is the one against the model live now, per language
+        comparison = await run_in_threadpool(models.comparison_for, settings, rep, live, lambda _: None)
+        rep = with_comparison(rep, comparison)
+    elif not rep.get("gate"):
+        rep = as_live(rep, live, settings.gate_margin, "this is the live model")
+    return page(request, "report.html", user, rep=rep, live=live, gate=rep["gate"])
 
 
-@router.get("/reports/{name}/confusion.png", dependencies=[Depends(deps.current_user)])
-async def report_png(name: str, app: Trainer = Depends(trainer_of)):
-    path = report_path(app.settings, Path(name).name).with_suffix(".png")
+@router.get("/reports/{name}/confusion-{language}.png", dependencies=[Depends(deps.current_user)])
+async def report_png(name: str, language: str, app: Trainer = Depends(trainer_of)):
+    """One language's confusion-matrix heat map."""
+    path = confusion_path(app.settings, Path(name).name, Path(language).name)
     if not path.exists():
         return Response(status_code=404)
     return FileResponse(path, media_type="image/png")
