@@ -42,6 +42,7 @@ from benchmarks.bench_voice import QUESTIONS as ENGLISH_QUESTIONS  # noqa: E402
 from benchmarks.docs_section import write_section  # noqa: E402
 from benchmarks.environment import environment as machine_environment  # noqa: E402
 from voice.asr import FOLLOW_MIN_PROBABILITY, Recognizer  # noqa: E402
+from voice.bias import chinese_terms  # noqa: E402
 from voice.tts.espeak_engine import EspeakEngine  # noqa: E402
 from voice.wer import cer, wer  # noqa: E402
 
@@ -50,6 +51,7 @@ SPLIT = REPO / "tests" / "nlu" / "zh_split.yml"
 SECTION = "voice-zh"
 MANDARIN_VOICES = {"espeak-cmn": "cmn", "espeak-cmn+f5": "cmn+f5"}
 PAD_S = 0.2
+NAMES = [n for n in chinese_terms()[0] if len(n) >= 2]
 # text turns: the same kinds of question in both languages (services, hall, help desk)
 TEXT_EN = [
     "Where do I apply for a new ID card?",
@@ -119,23 +121,49 @@ def recognition(questions: list[str], recognizers: dict[str, Recognizer]) -> dic
             "audio_s": round(sum(len(c) for c in clips) / 16000, 1),
         }
         for setting, recognizer in recognizers.items():
-            pairs, elapsed, samples = [], [], []
+            pairs, elapsed = [], []
             for question, clip in zip(questions, clips, strict=True):
                 transcript = recognizer.transcribe(clip, 16000, language="zh")
                 pairs.append((question, transcript.text))
                 elapsed.append(transcript.elapsed_ms)
-                if len(samples) < 5:
-                    samples.append({"said": question, "heard": transcript.text})
             result = cer(pairs)
+            names = name_recall(pairs, NAMES)
             out[voice_name][setting] = {
                 "cer": round(result.wer, 4),
                 "errors": result.errors,
                 "chars": result.words,
+                "kb_names_heard": names,
                 "asr_ms": stats(elapsed),
-                "samples": samples,
+                "transcripts": [{"said": said, "heard": heard} for said, heard in pairs],
             }
-            log(f"{voice_name} {setting}: CER {result.wer:.3f}, p50 {statistics.median(elapsed):.0f} ms")
+            log(
+                f"{voice_name} {setting}: CER {result.wer:.3f}, KB names {names['heard']}/{names['said']}, "
+                f"p50 {statistics.median(elapsed):.0f} ms"
+            )
     return out
+
+
+def names_in(text: str, names: list[str]) -> list[str]:
+    """Knowledge-base Chinese names said in a question, longest first, not overlapping."""
+    found, taken = [], [False] * len(text)
+    for name in sorted(names, key=len, reverse=True):
+        start = text.find(name)
+        while start != -1:
+            if not any(taken[start : start + len(name)]):
+                found.append(name)
+                taken[start : start + len(name)] = [True] * len(name)
+            start = text.find(name, start + 1)
+    return found
+
+
+def name_recall(pairs: list[tuple[str, str]], names: list[str]) -> dict:
+    """Of the KB names the questions say (社保卡, 公积金 …), how many are in the transcript: what biasing is for."""
+    said = heard = 0
+    for reference, hypothesis in pairs:
+        for name in names_in(reference, names):
+            said += 1
+            heard += name in hypothesis
+    return {"said": said, "heard": heard, "recall": round(heard / said, 3) if said else None}
 
 
 def detection_summary(detections: list[dict], expected: str) -> dict:
@@ -179,10 +207,12 @@ def english_baseline(recognizer: Recognizer, limit: int) -> dict:
 def first_speech(turns: int) -> dict:
     """Typed question → first audio frame at the kiosk, English vs Chinese, through the real bridge."""
     from avatar_bridge.app import Engines
+    from avatar_bridge.logs import configure_logging
     from testkit.dialogue import Conversation, DialogueServers
     from testkit.kiosk import Kiosk, start_bridge
     from voice.tts.piper_engine import PiperEngine
 
+    configure_logging("WARNING")
     engines = Engines(Recognizer("tiny.en"), PiperEngine(variation=0.0))
     with tempfile.TemporaryDirectory() as tmp:
         servers = DialogueServers(workdir=Path(tmp), now="2026-12-14T10:00:00").start()
@@ -226,15 +256,19 @@ def markdown(data: dict) -> str:
         "`language=zh`, greedy, short encoder window. CER = character error rate; English WER on the same model "
         "for comparison.",
         "",
-        "| audio | recogniser prompt | CER / WER | ASR p50 (ms) |",
-        "|---|---|---|---|",
+        "| audio | recogniser prompt | CER / WER | KB names heard | ASR p50 (ms) |",
+        "|---|---|---|---|---|",
     ]
     for voice, result in rec.items():
         for setting in ("style prompt", "with KB names"):
             r = result[setting]
-            lines.append(f"| {voice} (zh) | {setting} | {r['cer']:.1%} CER | {r['asr_ms']['p50']:.0f} |")
+            names = r["kb_names_heard"]
+            lines.append(
+                f"| {voice} (zh) | {setting} | {r['cer']:.1%} CER | {names['heard']}/{names['said']} | "
+                f"{r['asr_ms']['p50']:.0f} |"
+            )
     en = data["english_baseline"]
-    lines.append(f"| {en['voice']} (en) | KB prompt | {en['wer']:.1%} WER | {en['asr_ms']['p50']:.0f} |")
+    lines.append(f"| {en['voice']} (en) | KB prompt | {en['wer']:.1%} WER | | {en['asr_ms']['p50']:.0f} |")
     lines += [
         "",
         f"Language detection (Whisper base; language following switches at ≥ {FOLLOW_MIN_PROBABILITY}):",
@@ -255,7 +289,9 @@ def markdown(data: dict) -> str:
     lines += [
         "",
         "Text → first speech through the bridge (typed question to the first audio frame at the kiosk; "
-        "Piper for English, espeak-ng `cmn` for Chinese):",
+        "Piper for English, espeak-ng `cmn` for Chinese"
+        + (f"; from the full run of {fs['from_run']}" if "from_run" in fs else "")
+        + "):",
         "",
         "| language | first speech p50 / p95 (ms) | dialogue p50 (ms) | TTS first sentence p50 (ms) |",
         "|---|---|---|---|",
@@ -279,7 +315,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=60, help="Mandarin questions (0 = all 216)")
     parser.add_argument("--english", type=int, default=30, help="English questions for detection and WER")
     parser.add_argument("--text-turns", type=int, default=10, help="typed turns per language through the bridge")
-    parser.add_argument("--skip-bridge", action="store_true", help="recognition only (no dialogue servers)")
+    parser.add_argument(
+        "--skip-bridge",
+        action="store_true",
+        help="recognition only (no dialogue servers); keeps the bridge figures of the last full run in --out",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--no-docs", action="store_true")
     args = parser.parse_args(argv)
@@ -300,6 +340,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_bridge:
         log("text -> first speech through the bridge")
         data["first_speech"] = first_speech(args.text_turns)
+    elif args.out.exists():  # recognition only: the bridge figures of the last full run stay, marked as such
+        previous = json.loads(args.out.read_text(encoding="utf-8"))
+        if "first_speech" in previous:
+            data["first_speech"] = previous["first_speech"] | {"from_run": previous["environment"]["date"]}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
     if "first_speech" in data:
