@@ -128,3 +128,13 @@ def test_chinese_text_is_cut_into_characters_with_latin_runs_whole_and_punctuati
     assert "“一" in tokens and "事”" in tokens and "9:00-17:00，" in tokens and "¥20。" in tokens
     assert "".join(tokens) == "请到C01至C04窗口，“一件事”办理时间9:00-17:00，费用¥20。"
     assert [t for t, _, _ in cjk_tokens("Hello, world - ok. (see) x")] == "Hello, world - ok. (see) x".split()
+
+
+def test_a_hotline_is_read_digit_by_digit_and_its_caption_token_spans_the_digits(mandarin):
+    text = "请拨打热线12345，或到咨询台咨询。"
+    sentences = mandarin.prepare(text, "zh")
+    assert "幺二三四五" in sentences[0], "read like a phone number, not as twelve thousand …"
+    words = [w.word for w in mandarin.synthesize_sentence(sentences[0], 1.0, "zh").words]
+    display = DisplayAligner(text, "zh").take(words, last=True)
+    hotline = next(d for d in display if d["word"].startswith("12345"))
+    assert words[hotline["first"] : hotline["last"] + 1] == list("幺二三四五")
