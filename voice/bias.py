@@ -30,7 +30,8 @@ BiasMode = Literal["prompt", "hotwords", "both", "none"]
 BIAS_MODES: tuple[str, ...] = ("prompt", "hotwords", "both", "none")
 DEFAULT_TOKEN_BUDGET = 60  # measured: 150 made base ~60 % slower for no accuracy gain
 ZH_STYLE_PROMPT = "以下是普通话的句子。"  # makes Whisper write simplified characters
-# Chinese KB names in the Mandarin prompt: off unless `make bench-voice-zh` shows they help (docs/voice.md).
+# Chinese KB names in the Mandarin prompt: off. Measured (`make bench-voice-zh`, docs/benchmarks.md): a few more names
+# written, CER unchanged, ~300 ms more per question on the synthesised Mandarin test audio.
 ZH_NAME_BIASING = False
 ZH_TOKEN_BUDGET = 100  # Chinese costs ~1.5 tokens a character: 60 tokens held only 8 of the 24 short names
 _WORD = re.compile(r"[A-Za-z]+")

@@ -138,3 +138,13 @@ def test_a_hotline_is_read_digit_by_digit_and_its_caption_token_spans_the_digits
     display = DisplayAligner(text, "zh").take(words, last=True)
     hotline = next(d for d in display if d["word"].startswith("12345"))
     assert words[hotline["first"] : hotline["last"] + 1] == list("幺二三四五")
+
+
+def test_mandarin_recognition_is_scored_by_character_ignoring_punctuation_and_width():
+    from voice.wer import cer
+
+    assert cer([("我想办社保卡。", "我想办社保卡")]).wer == 0.0
+    assert cer([("社保卡在哪里办？", "社保卡在哪裡办")]).errors == 1  # one traditional character
+    assert cer([("办Ａ01窗口", "办a01窗口")]).wer == 0.0  # full-width letters and case folded
+    result = cer([("我想办社保卡", "我想判斥包卡")])
+    assert (result.errors, result.words) == (3, 6)
