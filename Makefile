@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 APP_PY := .venv/app/bin/python
 
-.PHONY: help setup train run run-cluster test chat card-schema lint bench-dialogue bench-nlu-ablation bench-voice bench-trainer bench-bridge bench-web bench-biasing bench-spoken gesture-strip clean
+.PHONY: help setup train run run-cluster test chat card-schema lint bench-dialogue bench-nlu-ablation bench-voice bench-voice-zh bench-trainer bench-bridge bench-web bench-biasing bench-spoken gesture-strip clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ bench-nlu-ablation: setup ## NLU variants (sparse / +e5 / e5 / +MiniLM), chosen 
 
 bench-voice: setup ## voice benchmark -> benchmarks/results/voice.json
 	@nice -n 10 $(APP_PY) benchmarks/bench_voice.py
+
+bench-voice-zh: train ## Mandarin speech: CER, language detection, text -> first speech zh vs en -> benchmarks/results/voice_zh.json
+	@nice -n 10 $(APP_PY) benchmarks/bench_voice_zh.py
 
 bench-biasing: setup ## recogniser biasing (prompt/hotwords/none) on unseen voices -> benchmarks/results/biasing.json
 	@nice -n 10 $(APP_PY) benchmarks/bench_biasing.py

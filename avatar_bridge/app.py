@@ -70,6 +70,12 @@ class Engines:
         for kiosk in config.kiosks.values():  # load what the kiosks need now, not during a citizen's turn
             engines.recognizer_for(kiosk.get("asr_model"))
             engines.tts_for(kiosk.get("voice"))
+        from kb.languages import enabled_languages
+        from voice.tts import engine_for_language
+
+        for language in enabled_languages():  # the Mandarin voice too: loading it cost the first Chinese reply ~0.5 s
+            if language not in getattr(tts, "languages", ()):
+                engine_for_language(language)
         return engines
 
     def recognizer_for(self, model: str | None):

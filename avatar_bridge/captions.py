@@ -7,6 +7,10 @@ highlighted. `DisplayAligner` maps each sentence's spoken words back to the
 reply's written tokens (whitespace-separated) and hands out the written
 tokens sentence by sentence, each with the span of spoken words that say it.
 
+In Chinese a token is one character with the punctuation beside it, or a run
+of Latin letters and digits ("D03"): the units the voice's word timings use
+(voice/cjk.py), so clients join Chinese tokens without spaces.
+
 Alignment: every written token is normalised on its own, and that expected
 word sequence is matched against the spoken words with difflib, so a
 context-dependent rewrite somewhere only blurs the highlight locally.
@@ -19,6 +23,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
+from voice.cjk import cjk_tokens, has_cjk
 from voice.normalize import normalize_for_speech
 
 _LOG = logging.getLogger(__name__)
@@ -27,6 +32,12 @@ _WORD = re.compile(r"[^\w]+", re.UNICODE)
 
 def _key(word: str) -> str:
     return _WORD.sub("", word.lower())
+
+
+def _written_tokens(text: str) -> list[str]:
+    """Caption tokens: whitespace-separated words; in Chinese one character each (with its punctuation) and
+    Latin runs whole (voice.cjk), the same units the voice times, so one token lights up per spoken word."""
+    return [token for token, _, _ in cjk_tokens(text)] if has_cjk(text) else text.split()
 
 
 @dataclass
@@ -41,14 +52,14 @@ class DisplayAligner:
     _next_token: int = 0  # first token not yet handed out
 
     def __post_init__(self) -> None:
-        self.tokens = self.text.split()
+        self.tokens = _written_tokens(self.text)
         self._expected = []
         for index, token in enumerate(self.tokens):
             try:
                 spoken = normalize_for_speech(token, self.language)
             except Exception:  # a token the normaliser cannot handle is matched as written
                 spoken = token
-            for word in spoken.split():
+            for word in _written_tokens(spoken):
                 if _key(word):
                     self._expected.append((_key(word), index))
 

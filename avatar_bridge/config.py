@@ -9,7 +9,8 @@ command line > environment > default. Nothing is read at import time.
 The kiosk file (see config/kiosks.yml) holds what differs between kiosks of one
 hall: which position of `data/hall.yml` a kiosk stands at (directions and the
 pointing gesture are relative to it), its default language, voice, speaking
-rate, end-of-speech silence, ASR model and whether it starts in elderly mode.
+rate, end-of-speech silence, ASR model, whether it starts in elderly mode and
+whether the session language follows the language citizens speak.
 A kiosk that is not in the file gets the bridge-wide defaults below.
 """
 
@@ -41,6 +42,7 @@ class KioskProfile:
     asr_model: str | None = None  # None = the bridge's model
     elderly: bool = False  # start in elderly mode (longer pauses allowed, slower speech)
     mode: str | None = None  # default input mode when hello gives none
+    follow_language: bool = False  # a spoken turn in the other language (en/zh) switches the session to it
 
 
 KIOSK_KEYS = {f.name for f in fields(KioskProfile)}

@@ -1,7 +1,8 @@
 """Session controller: the first processor after the transport input. Acts on the client's control messages.
 
 hello (and this kiosk's profile from the kiosk file; the serializer checked its token), run-time `settings`
-(input mode, elderly mode, language), ping, text and button turns, push-to-talk
+(input mode, elderly mode, language, language following), the language the recogniser heard (language
+following: LanguageHeardFrame), ping, text and button turns, push-to-talk
 start, interrupt (barge-in), playback acknowledgements, reset, inactivity
 reset, rate limits, and reporting of protocol errors found by the serializer.
 
@@ -47,6 +48,7 @@ from avatar_bridge import protocol
 from avatar_bridge.config import KioskProfile
 from avatar_bridge.frames import (
     Errors,
+    LanguageHeardFrame,
     ProtocolErrorFrame,
     PushToTalkStartFrame,
     ReplyFinishedFrame,
@@ -106,6 +108,9 @@ class SessionController(FrameProcessor):
             return
         if isinstance(frame, ProtocolErrorFrame):
             await self._protocol_error(frame)
+            return
+        if isinstance(frame, LanguageHeardFrame):
+            self._language_heard(frame)
             return
         if isinstance(frame, AVATAR_FRAMES):
             await self._avatar(frame)
@@ -188,6 +193,7 @@ class SessionController(FrameProcessor):
         self.state.kiosk_id = profile.kiosk_id
         self.state.position = self.settings.position(profile)
         self.state.language = message.get("language", profile.language)
+        self.state.follow_language = message.get("follow_language", profile.follow_language)
         self.state.speaking_rate = profile.speaking_rate
         self.state.end_silence_s = profile.end_silence_s
         self.state.elderly = message.get("elderly", profile.elderly)
@@ -235,9 +241,24 @@ class SessionController(FrameProcessor):
             self.state.elderly = message["elderly"]
         if "language" in message:
             self.state.language = message["language"]
+        if "follow_language" in message:
+            self.state.follow_language = message["follow_language"]
         await self._apply_settings()
         _LOG.info("session %s: settings %s", self.state.session_id, {k: v for k, v in message.items() if k != "type"})
         await self._send(protocol.state(self._activity()))
+
+    def _language_heard(self, frame: LanguageHeardFrame) -> None:
+        """Language following: the recogniser heard the citizen speak another language (and told the client)."""
+        if not self.state.follow_language or frame.language == self.state.language:
+            return
+        _LOG.info(
+            "session %s: language %s -> %s (detected, %.2f)",
+            self.state.session_id,
+            self.state.language,
+            frame.language,
+            frame.confidence,
+        )
+        self.state.language = frame.language
 
     def _activity(self) -> str:
         return "speaking" if self.state.speaking else "idle"

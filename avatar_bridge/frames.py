@@ -66,9 +66,20 @@ class SpeechResumedFrame(SystemFrame):
 @dataclass
 class HeardFrame(TranscriptionFrame):
     """The recogniser's final transcript of a spoken turn (`result`: voice.asr's Transcript), with the time the
-    end of the turn took to detect (hands-free), for the turn's `metrics`."""
+    end of the turn took to detect (hands-free), for the turn's `metrics`. `spoken_language`: the language the
+    citizen spoke when language following switched to it in this turn (the dialogue core gets it at once)."""
 
     end_of_turn_ms: int | None = None
+    spoken_language: str | None = None
+
+
+@dataclass
+class LanguageHeardFrame(SystemFrame):
+    """Upstream from the recogniser to the controller: language following heard the citizen speak `language`
+    (Whisper's detection, `confidence`), not the session's; the controller makes it the session's language."""
+
+    language: str = ""
+    confidence: float = 0.0
 
 
 @dataclass

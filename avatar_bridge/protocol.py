@@ -33,6 +33,7 @@ SERVER_TYPES = (
     "session",
     "state",
     "transcript",
+    "language",
     "bot_message",
     "speech",
     "gesture",
@@ -116,6 +117,17 @@ def gesture(
         "at_ms": at_ms,
         "duration_ms": duration_ms,
         "target": target,
+    }
+
+
+def language_changed(language: str, previous: str, confidence: float) -> dict:
+    """Language following switched the session's language: the screen says so (docs/protocol.md)."""
+    return {
+        "type": "language",
+        "language": language,
+        "previous": previous,
+        "reason": "detected",
+        "confidence": round(min(1.0, max(0.0, confidence)), 4),
     }
 
 

@@ -146,7 +146,9 @@ class RasaProcessor(FrameProcessor):
             "kiosk_id": self.state.position or self.state.kiosk_id,
             "device_id": self.state.kiosk_id,
             "channel": "kiosk",
-            "language": self.state.language,
+            # a turn that language following just switched carries its language (the controller may not have
+            # applied the switch to the session yet)
+            "language": getattr(frame, "spoken_language", None) or self.state.language,
         }
         try:
             messages = await self.client.send(self.state.session_id, text, metadata)

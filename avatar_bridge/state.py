@@ -47,6 +47,7 @@ class SessionState:
     kiosk_id: str | None = None
     position: str | None = None  # the kiosk of data/hall.yml this session's directions are relative to
     language: str = "en"
+    follow_language: bool = False  # voice turns switch `language` to the one the citizen speaks (en/zh)
     elderly: bool = False  # hands-free waits longer for the end of a turn; the avatar speaks slower
     speaking_rate: float = 1.0  # this kiosk's rate (elderly mode slows it further)
     end_silence_s: float = 0.8  # hands-free: silence that ends a turn whatever Smart-Turn says

@@ -18,6 +18,13 @@ final transcript, so ASR time overlaps end-of-turn detection instead of
 following it. If the citizen goes on, the speculation is dropped. (Segments
 follow turns, not every VAD pause.)
 
+Language following (`state.follow_language`, multilingual models only): every
+decode lets Whisper's language detection choose between English and Mandarin
+(voice.asr, only when it is confident); a final transcript in the other language
+sends `language` to the client and a LanguageHeardFrame to the controller, and
+the HeardFrame carries the language so this very turn reaches the dialogue core
+with it.
+
 Partials never make the final transcript wait: the model serialises calls, so
 a partial decode still running when the VAD pause comes would hold the
 speculative decode behind it. If that partial already covers all the speech
@@ -52,6 +59,7 @@ from avatar_bridge.frames import (
     AudioEndMarkerFrame,
     Errors,
     HeardFrame,
+    LanguageHeardFrame,
     PushToTalkStartFrame,
     SpeechPausingFrame,
     SpeechResumedFrame,
@@ -63,6 +71,7 @@ from voice.correction import Corrector, shared_corrector
 
 _LOG = logging.getLogger(__name__)
 MIN_PARTIAL_AUDIO_S = 0.6  # no partial before this much new audio
+FOLLOWED_LANGUAGES = ("en", "zh")  # language following switches between the languages the guide answers in
 
 
 class SpeculatedSegment(bytes):
@@ -183,7 +192,20 @@ class VoiceSTTService(SegmentedSTTService):
             self._speculation = None
 
     async def _decode(self, audio: bytes):
-        return await self.recognizer.atranscribe(audio, self.sample_rate, language=self.state.language)
+        follow = FOLLOWED_LANGUAGES if self.state.follow_language else ()
+        return await self.recognizer.atranscribe(audio, self.sample_rate, language=self.state.language, follow=follow)
+
+    async def _language_switch(self, transcript) -> str | None:
+        """Language following: the turn was heard in another followed language. The client is told here, before
+        the turn's `transcript final`; the controller makes it the session's language (LanguageHeardFrame)."""
+        spoken = transcript.language
+        if not self.state.follow_language or spoken == self.state.language or spoken not in FOLLOWED_LANGUAGES:
+            return None
+        confidence = float(transcript.details.get("detected", {}).get("probability", 0.0))
+        message = protocol.language_changed(spoken, self.state.language, confidence)
+        await self.push_frame(OutputTransportMessageUrgentFrame(message=message))
+        await self.push_frame(LanguageHeardFrame(language=spoken, confidence=confidence), FrameDirection.UPSTREAM)
+        return spoken
 
     async def _end_segment(self) -> None:
         if self._partials is not None:
@@ -268,6 +290,12 @@ class VoiceSTTService(SegmentedSTTService):
         if self.recorder is not None:
             await asyncio.to_thread(self.recorder.save, self.state, audio, self.sample_rate, transcript.text)
         end_of_turn_ms, self._end_of_turn_ms = self._end_of_turn_ms, None
+        spoken = await self._language_switch(transcript) if transcript.text else None
         yield HeardFrame(
-            transcript.text, "citizen", time_now_iso8601(), result=transcript, end_of_turn_ms=end_of_turn_ms
+            transcript.text,
+            "citizen",
+            time_now_iso8601(),
+            result=transcript,
+            end_of_turn_ms=end_of_turn_ms,
+            spoken_language=spoken,
         )

@@ -17,6 +17,7 @@ session after a farewell. Voice changes arrive as Pipecat's TTSUpdateSettingsFra
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 
@@ -39,11 +40,23 @@ from avatar_bridge import gestures, protocol
 from avatar_bridge.captions import DisplayAligner
 from avatar_bridge.frames import BotReplyFrame, Errors, ReplyFinishedFrame, ReplyStartedFrame
 from avatar_bridge.state import SessionState
+from voice.cjk import has_cjk
 from voice.streaming import SpeechChunk, stream_speech
 from voice.tts import engine_for_language
 from voice.tts.base import TTSEngine
 
 _LOG = logging.getLogger(__name__)
+
+
+def reply_language(text: str, session_language: str) -> str:
+    """The language a reply is written in, which decides the voice: Chinese characters mean Mandarin (the answer
+    to a Chinese question typed in an English session, or the turn language following just switched), and a
+    Mandarin session's reply with none but Latin words is English (some dialogue responses are English only)."""
+    if has_cjk(text):
+        return "zh"
+    if session_language == "zh" and re.search(r"[A-Za-z]{2,}", text):
+        return "en"
+    return session_language
 
 
 def padded_pcm(chunk: SpeechChunk, packet_bytes: int) -> bytes:
@@ -183,7 +196,8 @@ class SpeechSynthesizer(FrameProcessor):
         uid = reply.utterance_id
         plan = gestures.plan(reply.cards, reply.text)
         timeline = gestures.GestureTimeline(plan.cues)
-        captions = DisplayAligner(reply.text, self.state.language)
+        language = reply_language(reply.text, self.state.language)
+        captions = DisplayAligner(reply.text, language)
         stages = dict(reply.stages)
         self._turn = (uid, stages)
         await self._msg({"type": "emotion", "utterance_id": uid, "name": plan.emotion[0], "intensity": plan.emotion[1]})
@@ -191,8 +205,8 @@ class SpeechSynthesizer(FrameProcessor):
         offset_ms = 0  # where this chunk starts in the audio actually sent (padding included)
         try:
             rate = self.state.speaking_rate * (self.elderly_rate if self.state.elderly else 1.0)
-            engine = self._engine_for(self.state.language)
-            self._stream = stream = stream_speech(engine, reply.text, rate=rate, language=self.state.language)
+            engine = self._engine_for(language)
+            self._stream = stream = stream_speech(engine, reply.text, rate=rate, language=language)
             async for chunk in stream:
                 if seq == 0:
                     await self.push_frame(TTSStartedFrame(context_id=uid))

@@ -1,4 +1,5 @@
-"""A citizen's question as a kiosk microphone sends it: synthesised by deterministic Piper, 16 kHz PCM16."""
+"""A citizen's question as a kiosk microphone sends it: synthesised (deterministic Piper, or any voice.tts engine,
+e.g. espeak-ng Mandarin), 16 kHz PCM16."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import numpy as np
 import soxr
 
 
-def _pcm16k(tts, text: str, lead_s: float, trail_s: float, gain: float = 1.0) -> bytes:
-    speech = tts.synthesize(text)
+def _pcm16k(tts, text: str, lead_s: float, trail_s: float, gain: float = 1.0, rate: float = 1.0) -> bytes:
+    speech = tts.synthesize(text, rate=rate)
     audio = soxr.resample(speech.audio.astype(np.float32) / 32768, speech.sample_rate, 16000) * gain
     audio = np.concatenate(
         [np.zeros(int(lead_s * 16000), np.float32), audio, np.zeros(int(trail_s * 16000), np.float32)]
@@ -22,9 +23,11 @@ def speech_pcm16k(tts, text: str) -> bytes:
     return _pcm16k(tts, text, 0.2, 0.2)
 
 
-def hands_free_pcm(tts, text: str, lead_s: float = 0.3, trail_s: float = 1.5, gain: float = 1.0) -> bytes:
+def hands_free_pcm(
+    tts, text: str, lead_s: float = 0.3, trail_s: float = 1.5, gain: float = 1.0, rate: float = 1.0
+) -> bytes:
     """A citizen talking to a hands-free kiosk: some room silence, the question, then silence while they wait."""
-    return _pcm16k(tts, text, lead_s, trail_s, gain)
+    return _pcm16k(tts, text, lead_s, trail_s, gain, rate)
 
 
 def stream_realtime(kiosk, pcm: bytes, chunk_ms: int = 20) -> None:

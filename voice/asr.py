@@ -23,7 +23,15 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from voice.audio import AudioInput, load_clip
-from voice.bias import BIAS_MODES, Biasing, BiasMode, build_biasing, knowledge_base_terms
+from voice.bias import (
+    BIAS_MODES,
+    ZH_NAME_BIASING,
+    Biasing,
+    BiasMode,
+    build_biasing,
+    chinese_terms,
+    knowledge_base_terms,
+)
 from voice.errors import AudioTooLongError, ModelNotInstalledError, UnsupportedLanguageError
 from voice.models import require_model_dir
 from voice.whisper_compat import install_window_patch as _install_window_patch
@@ -36,6 +44,10 @@ SAMPLE_RATE = 16_000
 BUNDLED_MODELS = ("base", "tiny.en")
 DEFAULT_MODEL = "base"
 MAX_NEW_TOKENS = 224  # prompt (<= ~100 tokens) + this must stay below Whisper's 448-token context
+# Language following: switch only when Whisper names one of the followed languages with at least this
+# probability. Whisper base gives clear speech its language at > 0.9; espeak-ng's robotic Mandarin often
+# comes out as Thai or Latin below 0.6 (docs/voice.md), and a wrong switch costs more than a missed one.
+FOLLOW_MIN_PROBABILITY = 0.7
 
 
 @dataclass(frozen=True)
@@ -172,6 +184,7 @@ class Recognizer:
         max_duration_s: float = 30.0,
         cpu_threads: int = 2,
         compute_type: str = "int8",
+        zh_names: bool = ZH_NAME_BIASING,
     ):
         if bias not in BIAS_MODES:
             raise ValueError(f"unknown bias mode {bias!r}; use one of {', '.join(BIAS_MODES)}")
@@ -188,6 +201,9 @@ class Recognizer:
         self._preferred: list[str] = []
         if vocabulary is None and bias != "none":
             self._terms, self._preferred = knowledge_base_terms()
+            if zh_names and self.multilingual:  # Mandarin prompts list Chinese KB names (ZH_NAME_BIASING)
+                chinese, short = chinese_terms()
+                self._terms, self._preferred = self._terms + chinese, short + self._preferred
         self._biasing: dict[str | None, Biasing] = {}
 
     def _check_language(self, language: str | None) -> str | None:
@@ -227,12 +243,16 @@ class Recognizer:
         sample_rate: int | None = None,
         language: str | None = None,
         decode: DecodeOptions | None = None,
+        follow: Sequence[str] = (),
         **overrides: object,
     ) -> Transcript:
         """Transcribe one utterance: a PCM16/float array, raw PCM16 bytes, WAV bytes or a file path.
 
         `language` overrides the recogniser's default for this call ("auto"
         detects); `overrides` replace single DecodeOptions fields (beam_size=5).
+        `follow` ("en", "zh"): the citizen may speak any of these; Whisper's language detection picks one
+        when it names it with >= FOLLOW_MIN_PROBABILITY, else `language` is kept. `Transcript.language`
+        is the language decoded; `details["detected"]` what detection said. English-only models ignore it.
         """
         started = time.perf_counter()
         options = replace(decode or self.decode, **overrides) if overrides else (decode or self.decode)
@@ -246,11 +266,16 @@ class Recognizer:
             elapsed = _ms_since(started)
             return Transcript("", lang or "en", 0.0, (), duration_ms, elapsed, 1.0, 0.0, {"reason": "silence"})
 
-        bias = self.biasing(lang)
+        followed = [self._check_language(code) for code in follow] if self.multilingual else []
+        detected: dict[str, object] = {}
         with self._lock:
             _window.frames = _fit_frames(len(clip.samples)) if options.encoder_window == "fit" else None
             try:
-                segments, info = self._decode(clip.samples, lang, options, bias)
+                if followed:
+                    detected = self._detect(clip.samples)
+                    if detected["language"] in followed and detected["probability"] >= FOLLOW_MIN_PROBABILITY:
+                        lang = str(detected["language"])
+                segments, info = self._decode(clip.samples, lang, options, self.biasing(lang))
             finally:
                 _window.frames = None
 
@@ -290,8 +315,33 @@ class Recognizer:
                 "language_probability": round(float(info.language_probability), 4),
                 "segments": len(kept),
                 "dropped": [w.word for w in dropped],
-            },
+            }
+            | ({"detected": detected} if detected else {}),
         )
+
+    def detect_language(self, audio: AudioInput, sample_rate: int | None = None) -> dict[str, object]:
+        """Whisper's language identification of one utterance: {"language", "probability", "en", "zh"}
+        (the benchmark reports how often it would switch); an English-only model always says English."""
+        if not self.multilingual:
+            return {"language": "en", "probability": 1.0, "en": 1.0, "zh": 0.0}
+        clip = load_clip(audio, sample_rate, SAMPLE_RATE)
+        with self._lock:
+            _window.frames = _fit_frames(len(clip.samples))
+            try:
+                return self._detect(clip.samples)
+            finally:
+                _window.frames = None
+
+    def _detect(self, samples: np.ndarray) -> dict[str, object]:
+        """Whisper's language identification (one encoder pass; the caller holds the model lock)."""
+        language, probability, ranked = self._model.detect_language(samples)
+        scores = dict(ranked)
+        return {
+            "language": language,
+            "probability": round(float(probability), 4),
+            "en": round(float(scores.get("en", 0.0)), 4),
+            "zh": round(float(scores.get("zh", 0.0)), 4),
+        }
 
     def _decode(
         self, samples: np.ndarray, lang: str | None, options: DecodeOptions, bias: Biasing

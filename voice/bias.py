@@ -30,6 +30,10 @@ BiasMode = Literal["prompt", "hotwords", "both", "none"]
 BIAS_MODES: tuple[str, ...] = ("prompt", "hotwords", "both", "none")
 DEFAULT_TOKEN_BUDGET = 60  # measured: 150 made base ~60 % slower for no accuracy gain
 ZH_STYLE_PROMPT = "以下是普通话的句子。"  # makes Whisper write simplified characters
+# Chinese KB names in the Mandarin prompt: off. Measured (`make bench-voice-zh`, docs/benchmarks.md): a few more names
+# written, CER unchanged, ~300 ms more per question on the synthesised Mandarin test audio.
+ZH_NAME_BIASING = False
+ZH_TOKEN_BUDGET = 100  # Chinese costs ~1.5 tokens a character: 60 tokens held only 8 of the 24 short names
 _WORD = re.compile(r"[A-Za-z]+")
 _PINYIN_INITIALS = "zh ch sh b p m f d t n l g k h j q x r z c s y w".split()
 _PINYIN_FINALS = set(
@@ -67,6 +71,30 @@ def knowledge_base_terms(extra: Iterable[str] = ()) -> tuple[list[str], list[str
         return _dedupe(extra), []
     names = [service.name for service in kb.services.values()]
     return _dedupe([kb.hall.name, *kb.vocabulary(), *extra]), names
+
+
+def chinese_terms() -> tuple[list[str], list[str]]:
+    """(Chinese names and aliases, one short name per service) from the knowledge base's Chinese text.
+
+    The short names go first into Mandarin prompts: a Chinese service name costs ~1-2 tokens a
+    character, so the official names ("新生儿出生“一件事”") would fill the window with five services,
+    while each service's shortest alias (社保卡, 公积金, 户口) lets most of them in. A knowledge base
+    without Chinese text gives none.
+    """
+    from kb import KnowledgeBaseError, load_knowledge_base
+
+    try:
+        kb = load_knowledge_base(lang="zh")
+    except (KnowledgeBaseError, OSError, ValueError) as exc:
+        _LOG.warning("no Chinese names for Mandarin recognition biasing: %s", exc)
+        return [], []
+    terms = [t for t in _dedupe([kb.hall.name, *kb.vocabulary()]) if _CJK.search(t)]
+    short = []
+    for service in kb.services.values():
+        names = [n for n in service.spoken_names if _CJK.search(n) and len(n) >= 2]
+        if names:
+            short.append(min(names, key=len))
+    return terms, _dedupe(short)
 
 
 def _dedupe(terms: Iterable[str]) -> list[str]:
@@ -162,7 +190,8 @@ def build_biasing(
         raise ValueError(f"unknown bias mode {mode!r}; use one of {', '.join(BIAS_MODES)}")
     if language == "zh":
         zh_terms = [t for t in terms if _CJK.search(t)]
-        chosen = select_terms(zh_terms, count_tokens, budget - 12, preferred) if mode != "none" else []
+        zh_budget = max(budget, ZH_TOKEN_BUDGET) - 12  # the style prompt takes ~12
+        chosen = select_terms(zh_terms, count_tokens, zh_budget, preferred) if mode != "none" else []
         prompt = ZH_STYLE_PROMPT + ("、".join(chosen) + "。" if chosen else "")
         hotwords = ("、".join(chosen) or None) if mode in ("hotwords", "both") else None
         return Biasing(prompt, hotwords, tuple(chosen))

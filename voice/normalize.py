@@ -317,6 +317,20 @@ def _abbreviations(text: str) -> str:
     return text
 
 
+# Phone numbers, hotlines and other digit strings of five or more digits (optionally grouped by dashes or
+# spaces) are read digit by digit in Chinese, with 幺 for 1 as on the phone; espeak-ng would read "12345" as a
+# quantity (一万二千三百四十五).
+_ZH_DIGIT_STRING = re.compile(r"(?<!\d)(?<!\d\.)\d{3,}(?:[- ]\d{3,})*(?!\.?\d)")
+_ZH_DIGITS = dict(zip("0123456789", "零幺二三四五六七八九", strict=True))
+
+
+def _zh_digits(match: re.Match) -> str:
+    number = match[0]
+    if sum(ch.isdigit() for ch in number) < 5:
+        return number  # "120", "2026": amounts and years are read as numbers
+    return "，".join("".join(_ZH_DIGITS[d] for d in group) for group in re.split(r"[- ]", number))
+
+
 def normalize_for_speech(text: str, language: str = "en") -> str:
     """Written reply -> words the voice should say, one line, sentences ending in punctuation."""
     text = _strip_markup(text)
@@ -326,6 +340,7 @@ def normalize_for_speech(text: str, language: str = "en") -> str:
         text = _EMAIL.sub("屏幕上的邮箱地址", text)
         text = _URL.sub("屏幕上的网址", text)
         text = _MONEY_PREFIX.sub(lambda m: m["amt"].replace(",", "") + "元", text)
+        text = _ZH_DIGIT_STRING.sub(_zh_digits, text)
         return re.sub(r"\s+", " ", text).strip()
     text = _EMAIL.sub(EMAIL_PHRASE, text)
     text = _URL.sub(URL_PHRASE, text)

@@ -4,12 +4,14 @@ Whisper writes "B12", "9 a.m.", "licence" or "license" as it likes; none of
 that is a recognition error for the guide, so reference and hypothesis are
 both reduced to lower-case spoken words (numbers and codes expanded the same
 way the TTS says them, US/UK spellings unified, punctuation dropped) before
-the edit distance is counted.
+the edit distance is counted. Mandarin has no spaces between words, so it is
+scored by character (`cer`).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -86,3 +88,21 @@ def wer(pairs: Iterable[tuple[str, str]]) -> WerResult:
         errors += edit_distance(ref, words_for_scoring(hypothesis))
         words += len(ref)
     return WerResult(errors, words)
+
+
+def chars_for_scoring(text: str) -> list[str]:
+    """Mandarin is scored by character: full-width forms folded (NFKC), punctuation and spaces dropped,
+    Latin letters lower-cased; every remaining character (汉字, letter, digit) counts as one."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    return [ch for ch in folded if ch.isalnum()]
+
+
+def cer(pairs: Iterable[tuple[str, str]]) -> WerResult:
+    """Corpus character error rate over (reference, hypothesis) pairs (`.wer` is the rate; `.words` counts
+    reference characters)."""
+    errors = chars = 0
+    for reference, hypothesis in pairs:
+        ref = chars_for_scoring(reference)
+        errors += edit_distance(ref, chars_for_scoring(hypothesis))
+        chars += len(ref)
+    return WerResult(errors, chars)

@@ -79,6 +79,14 @@ def test_nothing_written_for_the_screen_is_left_for_the_voice():
     assert "http" not in spoken and "#" not in spoken and "¥" not in spoken and ":" not in spoken.replace("Fee:", "")
 
 
+def test_mandarin_reads_phone_numbers_digit_by_digit_but_amounts_and_years_as_numbers():
+    assert normalize_for_speech("请拨打热线12345。", "zh") == "请拨打热线幺二三四五。"
+    assert normalize_for_speech("电话0571-8888 1234，费用120元，2026年", "zh").startswith(
+        "电话零五七幺，八八八八，幺二三四，"
+    )
+    assert "费用120元，2026年" in normalize_for_speech("电话0571-8888 1234，费用120元，2026年", "zh")
+
+
 def test_mandarin_text_keeps_its_characters_but_not_urls():
     spoken = normalize_for_speech("请到B12窗口，费用¥30。详见 https://x.gov", "zh")
     assert spoken == "请到B12窗口，费用30元。详见 屏幕上的网址."

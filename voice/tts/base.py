@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from voice.cjk import cjk_tokens, has_cjk
 from voice.errors import InvalidRequestError, UnsupportedLanguageError
 from voice.normalize import normalize_for_speech
 from voice.sentences import split_sentences
@@ -124,14 +125,18 @@ _EDGE_PUNCT = "\"'“”‘’()[]{}«»,.;:!?。，！？；：、…"
 
 
 def word_tokens(text: str) -> list[tuple[str, int, int]]:
-    """Words of a spoken sentence with character offsets; punctuation at the edges is not part of a word."""
+    """Words of a spoken sentence with character offsets; punctuation at the edges is not part of a word.
+
+    Text with Chinese characters is cut as voice.cjk does (one word per character, Latin runs whole),
+    the unit the captions highlight.
+    """
+    raw_tokens = cjk_tokens(text) if has_cjk(text) else [(m[0], m.start(), m.end()) for m in _TOKEN.finditer(text)]
     tokens = []
-    for match in _TOKEN.finditer(text):
-        raw = match[0]
+    for raw, start, _ in raw_tokens:
         left = len(raw) - len(raw.lstrip(_EDGE_PUNCT))
         right = len(raw.rstrip(_EDGE_PUNCT))
         if right > left:
-            tokens.append((raw[left:right], match.start() + left, match.start() + right))
+            tokens.append((raw[left:right], start + left, start + right))
     return tokens
 
 

@@ -9,11 +9,14 @@ guesswork is needed here.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from voice.errors import UnknownVoiceError, UnsupportedLanguageError
 from voice.lexicon import respell
 from voice.tts.base import Speech, TTSEngine, speech_from_units, word_tokens
 from voice.tts.libespeak import EVENT_END, EVENT_MSG_TERMINATED, EVENT_PHONEME, EVENT_WORD, EspeakLibrary
+from voice.tts.mandarin import espeak_ipa, syllable_starts
 from voice.visemes import merge_symbols, symbol_class
 
 # Project language code -> espeak-ng voice. Other espeak voice names work through `voice=`.
@@ -71,25 +74,26 @@ class EspeakEngine(TTSEngine):
         total = len(result.audio)
         events = [e for e in result.events if e.kind in (EVENT_WORD, EVENT_PHONEME, EVENT_END, EVENT_MSG_TERMINATED)]
 
+        voice = self.voice_for(language)
         symbols: list[tuple[str, int]] = []
         first = next((e.sample for e in events if e.kind == EVENT_PHONEME), total)
         if first > 0:
             symbols.append((" ", min(first, total)))
         phoneme_events = [e for e in events if e.kind == EVENT_PHONEME]
+        ipa = [espeak_ipa(e.phoneme, voice) for e in phoneme_events]
         boundaries = [e.sample for e in phoneme_events[1:]] + [total]
-        for event, end in zip(phoneme_events, boundaries, strict=True):
-            symbols += _split_phoneme(event.phoneme, max(0, min(end, total) - min(event.sample, total)))
+        for phoneme, event, end in zip(ipa, phoneme_events, boundaries, strict=True):
+            symbols += _split_phoneme(phoneme, max(0, min(end, total) - min(event.sample, total)))
         units = merge_symbols(symbols, self.sample_rate, strict=False)
 
         word_events = [e for e in events if e.kind == EVENT_WORD]
         # Phoneme events carry the text position of their word; that grouping is exact,
         # while the word events' own sample positions run slightly early.
-        spans: dict[int, list[int]] = {}
-        for event, end in zip(phoneme_events, boundaries, strict=True):
-            if event.phoneme:
-                span = spans.setdefault(event.text_position, [event.sample, end])
-                span[1] = max(span[1], min(end, total))
-        located: list[tuple[int, int, list[int] | None]] = []  # (written c0, c1, sample span)
+        sounds: dict[int, list[tuple[str, int, int]]] = {}  # text position -> (phoneme, start, end)
+        for phoneme, event, end in zip(ipa, phoneme_events, boundaries, strict=True):
+            if phoneme:
+                sounds.setdefault(event.text_position, []).append((phoneme, event.sample, min(end, total)))
+        located: list[Located] = []
         for index, event in enumerate(word_events):
             begin = event.text_position - 1
             stop = word_events[index + 1].text_position - 1 if index + 1 < len(word_events) else len(spoken)
@@ -98,48 +102,55 @@ class EspeakEngine(TTSEngine):
                 continue
             if mapping is not None:
                 c0, c1 = mapping(c0), mapping(c1 - 1) + 1
-            located.append((c0, c1, spans.get(event.text_position)))
+            located.append(Located(c0, c1, tuple(sounds.get(event.text_position, ()))))
         merged = _words_from_events(sentence, located)
-        return speech_from_units(
-            result.audio, self.sample_rate, sentence, units, merged, self.name, self.voice_for(language), language
-        )
+        return speech_from_units(result.audio, self.sample_rate, sentence, units, merged, self.name, voice, language)
 
 
-def _words_from_events(
-    sentence: str, located: list[tuple[int, int, list[int] | None]]
-) -> list[tuple[str, int, int, int, int]]:
-    """One timed word per written word.
+@dataclass(frozen=True)
+class Located:
+    """One espeak-ng word event: the written characters it covers and its sounds (phoneme, start, end samples)."""
+
+    c0: int
+    c1: int
+    sounds: tuple[tuple[str, int, int], ...]
+
+    @property
+    def span(self) -> list[int] | None:
+        return [self.sounds[0][1], max(end for _, _, end in self.sounds)] if self.sounds else None
+
+
+def _words_from_events(sentence: str, located: list[Located]) -> list[tuple[str, int, int, int, int]]:
+    """One timed word per written word (voice.tts.base.word_tokens: in Chinese, one per character).
 
     espeak's word events do not map one-to-one onto written words: "I-D" and a
     respelled "hoo-koh" come as two events, and in "on the" all sounds are
     filed under "on". Events inside one written word are merged; a written word
-    that got no sounds of its own shares the previous word's time. Chinese has
-    no spaces, so there espeak's own word split is kept.
+    that got no sounds of its own shares the previous word's time. In Chinese an
+    event is one of espeak's dictionary words ("户口"), which covers several
+    characters: its time is split between them where each syllable starts.
     """
     tokens = word_tokens(sentence)
     groups: dict[int, list] = {}  # token index -> [c0, c1, span]
-    order: list[int] = []
-    for c0, c1, span in located:
-        index = next((i for i, (_, t0, t1) in enumerate(tokens) if t0 <= c0 < t1), None)
-        if index is None:
-            continue
-        if _has_cjk(tokens[index][0]):
-            key = -(len(order) + 1)  # keep espeak's word split
-            groups[key] = [c0, c1, span]
-            order.append(key)
-            continue
-        if index not in groups:
-            t0, t1 = tokens[index][1], tokens[index][2]
-            groups[index] = [t0, t1, None]
-            order.append(index)
+
+    def add(index: int, span: list[int] | None) -> None:
+        _, t0, t1 = tokens[index]
+        group = groups.setdefault(index, [t0, t1, None])
         if span is not None:
-            current = groups[index][2]
-            groups[index][2] = list(span) if current is None else [min(current[0], span[0]), max(current[1], span[1])]
-    for index, (_, t0, t1) in enumerate(tokens):  # written words espeak gave no event at all
-        if index not in groups and not _has_cjk(tokens[index][0]):
-            groups[index] = [t0, t1, None]
-            order.append(index)
-    order.sort(key=lambda key: groups[key][0])
+            current = group[2]
+            group[2] = list(span) if current is None else [min(current[0], span[0]), max(current[1], span[1])]
+
+    for event in located:
+        hit = [i for i, (_, t0, t1) in enumerate(tokens) if t0 < event.c1 and event.c0 < t1]
+        if len(hit) > 1 and event.span is not None:
+            for index, span in zip(hit, _split_span(event.sounds, len(hit)), strict=True):
+                add(index, span)
+        else:
+            for index in hit[:1]:
+                add(index, event.span)
+    for index in range(len(tokens)):  # written words espeak gave no event at all
+        groups.setdefault(index, [tokens[index][1], tokens[index][2], None])
+    order = sorted(groups, key=lambda key: groups[key][0])
 
     words: list[list] = []
     for key in order:
@@ -164,8 +175,17 @@ def _words_from_events(
     return out
 
 
-def _has_cjk(text: str) -> bool:
-    return any("\u3000" <= ch <= "\u9fff" for ch in text)
+def _split_span(sounds: Sequence[tuple[str, int, int]], parts: int) -> list[list[int]]:
+    """A word's time cut into `parts` (its characters): at syllable starts when there is one syllable per
+    character, evenly otherwise."""
+    start, end = sounds[0][1], max(stop for _, _, stop in sounds)
+    syllables = syllable_starts([phoneme for phoneme, _, _ in sounds])
+    if len(syllables) == parts:
+        cuts = [sounds[i][1] for i in syllables[1:]]
+    else:
+        cuts = [start + (end - start) * k // parts for k in range(1, parts)]
+    edges = [start, *cuts, end]
+    return [[edges[k], max(edges[k], edges[k + 1])] for k in range(parts)]
 
 
 def _trim(text: str, begin: int, stop: int) -> tuple[int, int]:
