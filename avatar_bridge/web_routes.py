@@ -48,16 +48,30 @@ def qr_svg(url: str) -> str:
 
 
 @functools.cache
-def _knowledge_base(kb_dir: str | None = None):
-    """The knowledge base the action server answers from (LOBBY_KB_DIR / --kb-dir), loaded once."""
+def _knowledge_base(kb_dir: str | None = None, lang: str | None = None):
+    """The knowledge base the action server answers from (LOBBY_KB_DIR / --kb-dir), loaded once per language."""
     from kb import load_knowledge_base
 
-    return load_knowledge_base(kb_dir)
+    return load_knowledge_base(kb_dir, lang=lang)
 
 
-def service_facts(service_id: str, kb_dir: str | None = None) -> dict[str, Any]:
-    """What a kiosk card shows about one service besides the answered topic; KeyError if unknown."""
-    kb = _knowledge_base(kb_dir)
+def card_language(lang: str | None) -> str | None:
+    """The knowledge-base language a card asks for (`?lang=zh`): None for the base language; ValueError, naming
+    the languages offered, for one the guide does not offer (LOBBY_LANGUAGES)."""
+    from kb.languages import BASE_LANGUAGE, enabled_languages
+
+    if not lang or lang == BASE_LANGUAGE:
+        return None
+    offered = enabled_languages()
+    if lang not in offered:
+        raise ValueError(f"language {lang!r} is not offered; use one of {', '.join(offered)}")
+    return lang
+
+
+def service_facts(service_id: str, kb_dir: str | None = None, lang: str | None = None) -> dict[str, Any]:
+    """What a kiosk card shows about one service besides the answered topic, in the card's language (names,
+    zone name, processing time, fee notes, city app); KeyError if unknown, ValueError for a language not offered."""
+    kb = _knowledge_base(kb_dir, card_language(lang))
     service = kb.services[service_id]
     zone = next((z for z in kb.hall.zones if z.id == service.location.zone), None)
     url = service_page_url(kb.hall.website, service.id)
@@ -250,11 +264,13 @@ def mount_web(app: FastAPI, web_dir: Path = WEB_DIR, kb_dir: str | None = None) 
         return FileResponse(web_dir / "widget.js", media_type="text/javascript")
 
     @app.get("/api/services/{service_id}")
-    async def service(service_id: str):
+    async def service(service_id: str, lang: str | None = None):
         try:
-            return service_facts(service_id, kb_dir)
+            return service_facts(service_id, kb_dir, lang)
         except KeyError:
             raise HTTPException(404, f"no service {service_id!r} in the knowledge base") from None
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from None
 
     @app.get("/vendor/rasa-webchat.js", include_in_schema=False)
     async def rasa_webchat():
