@@ -143,7 +143,8 @@ def test_every_chinese_answer_card_and_label_reads_in_chinese(browser, page_brid
     texts = page.evaluate(SCREEN_TEXT)
     shot(page, f"zh-cards-{where}")
     for topic in ("location", "materials", "hours"):
-        page.locator(f'.card[data-topic="{topic}"]').first.screenshot(path=str(ARTIFACTS / f"zh-card-{where}-{topic}.png"))
+        card = page.locator(f'.card[data-topic="{topic}"]').first
+        card.screenshot(path=str(ARTIFACTS / f"zh-card-{where}-{topic}.png"))
     assert sum(bool(HAN.search(t)) for t in texts) > 500, "the answers, cards and buttons are on screen"
     assert english_on_screen(texts) == []
     facts = page.locator(".card-facts").first.inner_text()
@@ -177,7 +178,7 @@ def test_errors_and_notices_are_told_in_chinese(page, page_bridge):
     page.goto(f"{page_bridge.http}/kiosk?kiosk=entrance&lang=zh")
     page.wait_for_selector("body[data-ready]")
     for code in ("dialogue_unavailable", "asr_failed", "tts_failed"):
-        page.evaluate(f"window.lobbyKiosk.receive({{type: 'error', code: '{code}', message: 'in English for the log'}})")
+        page.evaluate(f"lobbyKiosk.receive({{type: 'error', code: '{code}', message: 'in English, for the log'}})")
         notice = page.locator("#notice").inner_text()
         assert HAN.search(notice) and english_on_screen([notice]) == [], notice
     page.evaluate("window.lobbyKiosk.receive({type: 'session', reason: 'inactivity', session_id: 'x'})")

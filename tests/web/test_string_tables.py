@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 
 WEB = Path(__file__).resolve().parents[2] / "avatar_bridge" / "web"
-TABLES = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in sorted((WEB / "js/strings").glob("*.json"))}
+TABLES = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted((WEB / "js" / "strings").glob("*.json"))}
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 # what the pages look up: t.key, t["key"], t[`prefix_${...}`] (a family of keys), data-i18n*="key"
-USES = re.compile(r"""\bt\.([A-Za-z_]\w*)|\bt\[["'](\w+)["']\]|data-i18n(?:-\w+)?=["'](\w+)["']|\.i18n\w* = ["'](\w+)["']""")
+USES = re.compile(
+    r"""\bt\.([A-Za-z_]\w*)|\bt\[["'](\w+)["']\]|data-i18n(?:-\w+)?=["'](\w+)["']|\.i18n\w* = ["'](\w+)["']"""
+)
 FAMILIES = re.compile(r"""\bt\[`(\w+)_\$\{""")
 
 
