@@ -156,6 +156,21 @@ def test_every_chinese_answer_card_and_label_reads_in_chinese(browser, page_brid
         assert directions and all(re.search(r"在您(左手边|右手边|正前方|身后)", d) for d in directions), directions
     hours = page.locator('.card[data-topic="hours"] li').all_inner_texts()
     assert hours[0].startswith("周一至周五"), hours
+    if where == "lobby":  # the pages the cards link to are in Chinese too
+        for link in (".print-link", ".visit a"):
+            href = page.locator(f".card {link}").first.get_attribute("href")
+            linked = context.new_page()
+            linked.goto(href)
+            assert HAN.search(linked.inner_text("main")) and linked.evaluate("document.documentElement.lang") == "zh-CN"
+            assert english_on_screen(linked.evaluate(SCREEN_TEXT)) == [], href
+    context.close()
+
+
+def test_a_language_the_guide_does_not_offer_is_refused_clearly(page_bridge):
+    for path in ("/api/services/passport_travel_permit", "/checklist/passport_travel_permit", "/hall"):
+        answer = httpx.get(f"{page_bridge.http}{path}?lang=fr", timeout=30)
+        assert answer.status_code == 400 and "not offered" in answer.text, (path, answer.text)
+    assert httpx.get(f"{page_bridge.http}/hall?lang=zh", timeout=30).status_code == 200
 
 
 def test_the_mandarin_home_page_explains_the_microphone_in_chinese(page, page_bridge):
@@ -302,3 +317,42 @@ def test_the_widget_speaks_its_pages_language_and_follows_it(page, chinese_host_
     page.get_by_role("button", name="Send").click()
     page.locator('.card[data-topic="fee"]').wait_for()
     assert "Fee" in page.locator('.card[data-topic="fee"]').inner_text()
+
+
+PIECES = r"""
+async ([display, words]) => {
+  const { captionPieces } = await import('/static/js/captions.js');
+  return captionPieces(display, words.map((word) => ({ word })));
+}
+"""
+
+
+def pieces(page, display: list[tuple[str, int | None, int | None]], words: list[str]) -> list[tuple[str, str, list]]:
+    got = page.evaluate(PIECES, [[{"word": w, "first": a, "last": b} for w, a, b in display], words])
+    return [(p["sep"], p["text"], p["words"]) for p in got]
+
+
+def test_caption_pieces_are_the_words_the_timeline_names_with_or_without_spaces(page, page_bridge):
+    page.goto(f"{page_bridge.http}/kiosk?lang=zh")
+    page.wait_for_selector("body[data-ready]")
+    # one token per character (this bridge): the characters of one spoken word are one piece, no spaces
+    per_char = [("办", 0, 0), ("理", 0, 0), ("护", 1, 1), ("照", 1, 1), ("请", 2, 2), ("到", 3, 3), ("C13", 4, 5),
+                ("窗", 6, 6), ("口。", 6, 6)]  # fmt: skip
+    assert pieces(page, per_char, ["办理", "护照", "请", "到", "C", "十三", "窗口"]) == [
+        ("", "办理", [0]), ("", "护照", [1]), ("", "请", [2]), ("", "到", [3]), ("", "C13", [4, 5]),
+        ("", "窗口。", [6])]  # fmt: skip
+    # a whole clause as one token (an older bridge): cut where each spoken word is found, the rest goes along
+    clause = [("办理护照请到C13窗口。", 0, 6)]
+    assert pieces(page, clause, ["办理", "护照", "请", "到", "C", "十三", "窗口"]) == [
+        ("", "办理", [0]), ("", "护照", [1]), ("", "请", [2]), ("", "到", [3]), ("", "C", [4]), ("", "13", [5]),
+        ("", "窗口。", [6])]  # fmt: skip
+    # English keeps its spaces, and a token two words say is highlighted whole, as written
+    english = [("Go", 0, 0), ("to", 1, 1), ("Window", 2, 2), ("C13", 3, 4), ("¥120.", 5, 9)]
+    said = ["Go", "to", "Window", "C", "thirteen", "one", "hundred", "and", "twenty", "yuan"]
+    assert pieces(page, english, said) == [
+        ("", "Go", [0]),
+        (" ", "to", [1]),
+        (" ", "Window", [2]),
+        (" ", "C13", [3, 4]),
+        (" ", "¥120.", [5, 6, 7, 8, 9]),
+    ]

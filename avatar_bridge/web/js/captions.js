@@ -1,11 +1,12 @@
 // Captions: the sentence as written, split into the pieces the voice's word timeline names, so the piece being
 // spoken can be highlighted. English pieces are words with spaces between them; Chinese has no spaces, so the
 // bridge sends one token per Han character (avatar_bridge/captions.py) and a spoken word such as 办理 names two
-// of them: consecutive tokens said by the same spoken words become one piece, joined without a space. A token
-// that several spoken words say (a bridge that sends a whole Chinese clause as one token) is cut where each
-// spoken word is found in it, so the highlight still moves word by word.
+// of them: consecutive tokens said by the same spoken words become one piece, joined without a space. A Chinese
+// token that several spoken words say (a bridge that sends a whole clause as one token) is cut where each spoken
+// word is found in it, so the highlight still moves word by word; an English one ("C13") is highlighted whole.
 
 const CJK = /[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]/; // CJK radicals, punctuation, kana, Han, full-width forms
+const HAN = /[\u3400-\u9fff\uf900-\ufaff]/;
 
 /** The space between two written tokens: none where either side is Chinese. */
 export function joiner(before, after) {
@@ -36,7 +37,9 @@ export function captionPieces(display, words) {
     const sep = i ? joiner(tokens[i - 1].word, token.word) : "";
     const span = spans[i];
     const said = span ? range(span[0], span[1]) : [];
-    const parts = said.length > 1 ? splitToken(token.word, said, words) : [{ text: token.word, words: said }];
+    // only Chinese is cut: an English token ("C13", said "C thirteen") is highlighted whole, as written
+    const cut = said.length > 1 && HAN.test(token.word);
+    const parts = cut ? splitToken(token.word, said, words) : [{ text: token.word, words: said }];
     parts.forEach((part, n) => {
       const last = pieces.at(-1);
       const joined = (n ? "" : sep) === "" && last && part.words.length && sameWords(last.words, part.words);

@@ -33,6 +33,8 @@ export function serviceFacts(apiBase, serviceId, language = "en") {
   return factsCache.get(key);
 }
 
+/** The pages the cards link to (checklist, hall) in the card's language: `?lang=zh`, nothing for English. */
+const langQuery = (language) => (language && language !== "en" ? `?lang=${encodeURIComponent(language)}` : "");
 const list = (items, ordered = false) => h(ordered ? "ol" : "ul", {}, items.map((i) => h("li", {}, i)));
 const windowsText = (t, windows) => fmt(windows.length > 1 ? t.windows : t.window, { windows: windows.join(t.listSep) });
 const zoneText = (t, zone, name) => fmt(name ? t.zoneNamed : t.zone, { zone, name });
@@ -109,11 +111,11 @@ function topicBody(t, card) {
 }
 
 /** Web answers (no kiosk): where the hall is, with a link to its page and floor plan. */
-function visitBlock(t, f, apiBase) {
+function visitBlock(t, f, apiBase, language) {
   const v = f.visit;
   if (!v) return null;
   const zone = f.location?.zone;
-  const hall = new URL(`/hall${zone ? `#zone-${zone}` : ""}`, apiBase).href;
+  const hall = new URL(`/hall${langQuery(language)}${zone ? `#zone-${zone}` : ""}`, apiBase).href;
   return h("div", { class: "visit" },
     h("p", {}, h("strong", {}, v.hall), h("br"), v.address),
     h("p", {}, fmt(t.openHours, { hours: v.opening_hours })),
@@ -121,10 +123,10 @@ function visitBlock(t, f, apiBase) {
 }
 
 /** A service that needs one visit: the checklist to prepare, with a print-or-save page. */
-function prepareBlock(t, card, apiBase) {
+function prepareBlock(t, card, apiBase, language) {
   const p = card.fields.prepare;
   if (!p) return null;
-  const url = new URL(`/checklist/${encodeURIComponent(card.service_id)}`, apiBase).href;
+  const url = new URL(`/checklist/${encodeURIComponent(card.service_id)}${langQuery(language)}`, apiBase).href;
   return h("div", { class: "prepare" },
     h("p", { class: "card-topic" }, t.prepare),
     h("ul", { class: "checklist", "aria-label": t.materials },
@@ -178,7 +180,7 @@ export function renderCard(card, { t, apiBase, web = false, language = "en" }) {
     if (online) el.append(online);
     const body = topicBody(t, card);
     if (body) el.append(body);
-    for (const block of [apiBase && prepareBlock(t, card, apiBase), apiBase && visitBlock(t, f, apiBase)]) {
+    for (const block of [apiBase && prepareBlock(t, card, apiBase, language), apiBase && visitBlock(t, f, apiBase, language)]) {
       if (block) el.append(block);
     }
     if (card.service_id && apiBase) {
@@ -201,18 +203,19 @@ export function renderCard(card, { t, apiBase, web = false, language = "en" }) {
     if (f.reference) el.append(h("p", {}, t.referenceLine, h("strong", { class: "reference" }, f.reference)));
   } else if (card.kind === "appointment") {
     el.append(h("dl", { class: "facts" }, h("dt", {}, t.reference), h("dd", { class: "reference" }, f.reference),
-      h("dt", {}, t.time), h("dd", {}, fmt(t.appointmentTime, { date: f.date, time: f.time }))));
+      h("dt", {}, t.appointmentWhen), h("dd", {}, fmt(t.appointmentTime, { date: f.date, time: f.time }))));
     if (apiBase && f.reference) { // the confirmation's QR code: shown (or printed) at a kiosk's scanner to check in
       el.append(h("figure", { class: "qr checkin-qr" },
         h("img", { src: new URL(`/api/appointments/${encodeURIComponent(f.reference)}/qr.svg`, apiBase).href,
           alt: fmt(t.checkinQr, { reference: f.reference }), width: "150", height: "150" }),
         h("figcaption", {}, t.checkinHint)));
       if (card.service_id) {
-        el.append(h("p", {}, h("a", { class: "print-link", href: new URL(`/checklist/${encodeURIComponent(card.service_id)}`, apiBase).href,
+        const checklist = `/checklist/${encodeURIComponent(card.service_id)}${langQuery(language)}`;
+        el.append(h("p", {}, h("a", { class: "print-link", href: new URL(checklist, apiBase).href,
           target: "_blank", rel: "noopener" }, t.printOrSave)));
       }
     }
-    const visit = visitBlock(t, f, apiBase || location.href);
+    const visit = visitBlock(t, f, apiBase || location.href, language);
     if (visit) el.append(visit);
   } else if (card.kind === "hall" && card.topic === "hours") {
     el.append(list((f.opening_hours || []).map((o) => fmt(t.hoursLine, { days: daysText(t, o.days), open: o.open,
@@ -226,7 +229,7 @@ export function renderCard(card, { t, apiBase, web = false, language = "en" }) {
     if (sign) el.append(sign);
     if (directionsText(t, f.directions)) el.append(h("p", { class: "directions" }, directionsText(t, f.directions)));
     if (f.hotline) el.append(h("p", {}, fmt(t.hotline, { hotline: f.hotline })));
-    const visit = visitBlock(t, f, apiBase || location.href);
+    const visit = visitBlock(t, f, apiBase || location.href, language);
     if (visit) el.append(visit);
   }
   return el.childElementCount > 1 ? el : null;
