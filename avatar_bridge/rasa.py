@@ -35,6 +35,8 @@ from avatar_bridge.state import SessionState, new_id
 
 _LOG = logging.getLogger(__name__)
 APOLOGY = "Sorry, I can't look that up right now. Please ask at the help desk on floor 1, or try again in a moment."
+# said in the session's language when the dialogue core cannot answer (a Chinese session hears no English)
+APOLOGIES = {"en": APOLOGY, "zh": "抱歉，现在暂时查不到。请到一楼咨询台咨询，或者稍后再试。"}
 UNAVAILABLE_CARD = cards.build("fallback", "unavailable", {})
 
 
@@ -156,7 +158,7 @@ class RasaProcessor(FrameProcessor):
         except DialogueUnavailable as exc:
             _LOG.error("dialogue core unavailable: %s", exc)
             await self.push_frame(self.errors.frame("dialogue_unavailable", "the dialogue service is not answering"))
-            reply, buttons, replied_cards = APOLOGY, [], [dict(UNAVAILABLE_CARD)]
+            reply, buttons, replied_cards = APOLOGIES.get(self.state.language, APOLOGY), [], [dict(UNAVAILABLE_CARD)]
         stages["dialogue_ms"] = round((time.perf_counter() - started) * 1000)
         _LOG.info(
             "session %s turn %d: %r -> %r (%d ms)",

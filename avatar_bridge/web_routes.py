@@ -27,6 +27,8 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from avatar_bridge.page_strings import days_text, fmt, strings
+
 _LOG = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).resolve().parent / "web"
 NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
@@ -48,16 +50,30 @@ def qr_svg(url: str) -> str:
 
 
 @functools.cache
-def _knowledge_base(kb_dir: str | None = None):
-    """The knowledge base the action server answers from (LOBBY_KB_DIR / --kb-dir), loaded once."""
+def _knowledge_base(kb_dir: str | None = None, lang: str | None = None):
+    """The knowledge base the action server answers from (LOBBY_KB_DIR / --kb-dir), loaded once per language."""
     from kb import load_knowledge_base
 
-    return load_knowledge_base(kb_dir)
+    return load_knowledge_base(kb_dir, lang=lang)
 
 
-def service_facts(service_id: str, kb_dir: str | None = None) -> dict[str, Any]:
-    """What a kiosk card shows about one service besides the answered topic; KeyError if unknown."""
-    kb = _knowledge_base(kb_dir)
+def card_language(lang: str | None) -> str | None:
+    """The knowledge-base language a card asks for (`?lang=zh`): None for the base language; ValueError, naming
+    the languages offered, for one the guide does not offer (LOBBY_LANGUAGES)."""
+    from kb.languages import BASE_LANGUAGE, enabled_languages
+
+    if not lang or lang == BASE_LANGUAGE:
+        return None
+    offered = enabled_languages()
+    if lang not in offered:
+        raise ValueError(f"language {lang!r} is not offered; use one of {', '.join(offered)}")
+    return lang
+
+
+def service_facts(service_id: str, kb_dir: str | None = None, lang: str | None = None) -> dict[str, Any]:
+    """What a kiosk card shows about one service besides the answered topic, in the card's language (names,
+    zone name, processing time, fee notes, city app); KeyError if unknown, ValueError for a language not offered."""
+    kb = _knowledge_base(kb_dir, card_language(lang))
     service = kb.services[service_id]
     zone = next((z for z in kb.hall.zones if z.id == service.location.zone), None)
     url = service_page_url(kb.hall.website, service.id)
@@ -93,7 +109,7 @@ def checkin_qr(reference: str, kb_dir: str | None = None) -> bytes:
 
 
 _PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title><link rel="stylesheet" href="/static/css/common.css">
 <link rel="stylesheet" href="/static/css/page.css"></head><body><main class="page">{body}</main></body></html>"""
 
@@ -102,86 +118,95 @@ def _e(text: object) -> str:
     return html.escape(str(text))
 
 
-_DAYS = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
-         "sat": "Saturday", "sun": "Sunday"}  # fmt: skip
+def _page(title: str, body: str, lang: str | None) -> str:
+    return _PAGE.format(lang="zh-CN" if lang == "zh" else lang or "en", title=_e(title), body=body)
 
 
-def _hours(kb) -> str:
-    """'Monday to Friday 09:00–17:00; Saturday 09:00–12:00' (the actions package says it the same way)."""
-    order = list(_DAYS)
-    parts = []
-    for h in kb.hall.opening_hours:
-        idx = sorted(order.index(d) for d in h.days)
-        if len(idx) > 2 and idx == list(range(idx[0], idx[-1] + 1)):
-            days = f"{_DAYS[order[idx[0]]]} to {_DAYS[order[idx[-1]]]}"
-        else:
-            days = " and ".join(_DAYS[order[i]] for i in idx)
-        parts.append(f"{days} {h.open}–{h.close}")
-    return "; ".join(parts)
+def _query(lang: str | None) -> str:
+    """`?lang=zh` for links between the pages in a language other than the base one."""
+    return f"?lang={lang}" if lang else ""
 
 
-def checklist_page(service_id: str, kb_dir: str | None = None) -> str:
-    """What to bring for one service, to print or save before the one visit (web answers link here)."""
-    kb = _knowledge_base(kb_dir)
+def _hours(kb, t: dict[str, str]) -> str:
+    """'Monday to Friday 09:00–17:00; Saturday 09:00–12:00' / '周一至周五 09:00–17:00；周六 09:00–12:00'."""
+    return t["closedSep"].join(
+        fmt(t["page_hoursLine"], days=days_text(t, h.days), open=h.open, close=h.close) for h in kb.hall.opening_hours
+    )
+
+
+def checklist_page(service_id: str, kb_dir: str | None = None, lang: str | None = None) -> str:
+    """What to bring for one service, to print or save before the one visit (web answers link here), in the
+    language of the card that linked it (`?lang=zh`); KeyError if unknown, ValueError for a language not offered."""
+    lang = card_language(lang)
+    kb = _knowledge_base(kb_dir, lang)
+    t = strings(lang)
     s = kb.services[service_id]
     zone = next((z for z in kb.hall.zones if z.id == s.location.zone), None)
     items = (
         "".join(
-            f'<li><label><input type="checkbox"> <strong>{_e(m.name)}</strong> ({_e(m.form.replace("_", " "))}'
-            f"{f' ×{m.count}' if m.count > 1 else ''}){f' – {_e(m.notes)}' if m.notes else ''}</label></li>"
+            f'<li><label><input type="checkbox"> <strong>{_e(m.name)}</strong>'
+            f"{_e(t['formSep'])}{_e(t.get(m.form, m.form))}"
+            f"{_e(fmt(t['count'], count=m.count)) if m.count > 1 else ''}"
+            f"{_e(fmt(t['notes'], notes=m.notes.rstrip('.。'))) if m.notes else ''}</label></li>"
             for m in s.materials or []
         )
-        or "<li>No documents are listed for this service; call the hotline to check.</li>"
+        or f"<li>{_e(t['page_noDocuments'])}</li>"
     )
-    where = (
-        f"Windows {_e(', '.join(s.location.windows))}, zone {_e(s.location.zone)}"
-        f"{f' ({_e(zone.name)})' if zone else ''}, floor {s.location.floor}"
-    )
+    where = fmt(t["page_where"], windows=t["listSep"].join(s.location.windows), zone=s.location.zone,
+                zone_name=zone.name if zone else "", floor=s.location.floor)  # fmt: skip
     online = ""
     if s.online and s.online.fully_online:
-        path = _e(s.online.web_url or s.online.app_path)
-        online = f'<p class="online">This service can be done fully online: {path}</p>'
-    body = f"""<h1>{_e(s.name)}: what to bring</h1>
+        path = s.online.web_url or s.online.app_path
+        online = f'<p class="online">{_e(fmt(t["page_fullyOnline"], where=path))}</p>'
+    title = fmt(t["page_checklistTitle"], name=s.name)
+    opening = fmt(t["page_open"], hours=_hours(kb, t))
+    body = f"""<h1>{_e(title)}</h1>
 <p>{_e(s.summary)}</p>{online}
-<h2>Checklist</h2><ul class="checklist">{items}</ul>
-<h2>Where and when</h2>
-<p>{where}<br>{_e(kb.hall.name)}, {_e(kb.hall.address)}<br>Open {_e(_hours(kb))}</p>
-<p>{"An appointment is required." if s.appointment_required else "You can come without an appointment, or book one."}
- Hotline {_e(kb.hall.hotline)}.</p>
-<p class="no-print"><button type="button" onclick="window.print()">Print or save as PDF</button>
- <a href="/hall">The hall: address and floor plan</a> · <a href="/lobby">Back to the guide</a></p>"""
-    return _PAGE.format(title=_e(f"{s.name}: what to bring"), body=body)
+<h2>{_e(t["page_checklist"])}</h2><ul class="checklist">{items}</ul>
+<h2>{_e(t["page_whereWhen"])}</h2>
+<p>{_e(where)}<br>{_e(kb.hall.name)}{_e(t["directionsSep"])}{_e(kb.hall.address)}<br>{_e(opening)}</p>
+<p>{_e(t["page_appointmentRequired"] if s.appointment_required else t["page_appointmentOptional"])}
+ {_e(fmt(t["page_hotline"], hotline=kb.hall.hotline))}</p>
+<p class="no-print"><button type="button" onclick="window.print()">{_e(t["page_print"])}</button>
+ <a href="/hall{_query(lang)}">{_e(t["hallMap"])}</a> · <a href="/lobby{_query(lang)}">{_e(t["page_back"])}</a></p>"""
+    return _page(title, body, lang)
 
 
-def _floor_plan(kb, floor: int) -> str:
+def _floor_plan(kb, floor: int, t: dict[str, str]) -> str:
     """A simple plan of one floor from the zones' positions in hall.yml (metres; entrance at the bottom)."""
     zones = [z for z in kb.hall.zones if z.floor == floor]
     shapes = "".join(
         f'<g><rect x="{z.position.x - 6}" y="{30 - z.position.y - 4}" width="12" height="8" rx="1" class="zone"/>'
         f'<text x="{z.position.x}" y="{30 - z.position.y + 1.2}" text-anchor="middle" class="zone-label">'
-        f"Zone {_e(z.id)}</text></g>"
+        f"{_e(fmt(t['page_zone'], zone=z.id))}</text></g>"
         for z in zones
     )
     entrance = (
-        '<text x="20" y="29.5" text-anchor="middle" class="entrance">Main entrance ▲</text>' if floor == 1 else ""
+        f'<text x="20" y="29.5" text-anchor="middle" class="entrance">{_e(t["page_entrance"])}</text>'
+        if floor == 1
+        else ""
     )
+    label = fmt(t["page_planLabel"], floor=floor,
+                zones=t["listSep"].join(fmt(t["page_planZone"], zone=z.id, name=z.name) for z in zones))  # fmt: skip
     return (
-        f'<svg viewBox="0 0 40 30" role="img" aria-label="Floor {floor}: '
-        f'{_e(", ".join(f"zone {z.id}, {z.name}" for z in zones))}" class="plan">'
+        f'<svg viewBox="0 0 40 30" role="img" aria-label="{_e(label)}" class="plan">'
         f'<rect x="0.5" y="0.5" width="39" height="29" class="floor"/>{shapes}{entrance}</svg>'
     )
 
 
-def hall_page(kb_dir: str | None = None) -> str:
-    """The hall for a citizen at home: address, hours, and per floor its zones with their windows and plan."""
-    kb = _knowledge_base(kb_dir)
+def hall_page(kb_dir: str | None = None, lang: str | None = None) -> str:
+    """The hall for a citizen at home: address, hours, and per floor its zones with their windows and plan,
+    in the language of the card that linked it (`?lang=zh`)."""
+    lang = card_language(lang)
+    kb = _knowledge_base(kb_dir, lang)
+    t = strings(lang)
     hall = kb.hall
     floors = sorted({z.floor for z in hall.zones})
     sections = "".join(
-        f'<section id="floor-{f}"><h2>Floor {f}</h2>{_floor_plan(kb, f)}<ul>'
+        f'<section id="floor-{f}"><h2>{_e(fmt(t["page_floor"], floor=f))}</h2>{_floor_plan(kb, f, t)}<ul>'
         + "".join(
-            f'<li id="zone-{_e(z.id)}"><strong>Zone {_e(z.id)}</strong>: {_e(z.name)}, windows '
-            f"{_e(z.windows[0])}–{_e(z.windows[-1])}</li>"
+            f'<li id="zone-{_e(z.id)}"><strong>{_e(fmt(t["page_zone"], zone=z.id))}</strong>{_e(t["colon"])}'
+            f"{_e(fmt(t['page_zoneWindows'], name=z.name, first=z.windows[0], last=z.windows[-1]))}</li>"
             for z in hall.zones
             if z.floor == f
         )
@@ -189,13 +214,12 @@ def hall_page(kb_dir: str | None = None) -> str:
         for f in floors
     )
     body = f"""<h1>{_e(hall.name)}</h1>
-<p>{_e(hall.address)} · Hotline {_e(hall.hotline)}</p>
-<p>Open {_e(_hours(kb))}.</p>
-<p>Lifts and stairs are in the middle of the hall; the help desk and the accessibility desk are on floor
-{hall.help_desk.floor}, near the main entrance.</p>
+<p>{_e(fmt(t["page_addressLine"], address=hall.address, hotline=hall.hotline))}</p>
+<p>{_e(fmt(t["page_open"], hours=_hours(kb, t)))}</p>
+<p>{_e(fmt(t["page_desks"], floor=hall.help_desk.floor))}</p>
 {sections}
-<p class="no-print"><a href="/lobby">Back to the guide</a></p>"""
-    return _PAGE.format(title=_e(hall.name), body=body)
+<p class="no-print"><a href="/lobby{_query(lang)}">{_e(t["page_back"])}</a></p>"""
+    return _page(hall.name, body, lang)
 
 
 @functools.cache
@@ -224,15 +248,20 @@ def mount_web(app: FastAPI, web_dir: Path = WEB_DIR, kb_dir: str | None = None) 
         return FileResponse(web_dir / "kiosk.html", media_type="text/html")
 
     @app.get("/checklist/{service_id}", include_in_schema=False)
-    async def checklist(service_id: str):
+    async def checklist(service_id: str, lang: str | None = None):
         try:
-            return Response(checklist_page(service_id, kb_dir), media_type="text/html")
+            return Response(checklist_page(service_id, kb_dir, lang), media_type="text/html")
         except KeyError:
             raise HTTPException(404, f"no service {service_id!r} in the knowledge base") from None
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from None
 
     @app.get("/hall", include_in_schema=False)
-    async def hall():
-        return Response(hall_page(kb_dir), media_type="text/html")
+    async def hall(lang: str | None = None):
+        try:
+            return Response(hall_page(kb_dir, lang), media_type="text/html")
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from None
 
     @app.get("/api/appointments/{reference}/qr.svg")
     async def appointment_qr(reference: str):
@@ -250,11 +279,13 @@ def mount_web(app: FastAPI, web_dir: Path = WEB_DIR, kb_dir: str | None = None) 
         return FileResponse(web_dir / "widget.js", media_type="text/javascript")
 
     @app.get("/api/services/{service_id}")
-    async def service(service_id: str):
+    async def service(service_id: str, lang: str | None = None):
         try:
-            return service_facts(service_id, kb_dir)
+            return service_facts(service_id, kb_dir, lang)
         except KeyError:
             raise HTTPException(404, f"no service {service_id!r} in the knowledge base") from None
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from None
 
     @app.get("/vendor/rasa-webchat.js", include_in_schema=False)
     async def rasa_webchat():

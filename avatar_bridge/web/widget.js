@@ -1,6 +1,7 @@
 // Lobby Guide web chat widget: embed with one tag, e.g.
 //   <script src="https://guide.example.gov/widget.js" data-language="en" async></script>
-// Optional data attributes: data-language (en|zh), data-kiosk-id (default "web"), data-open ("true").
+// Optional data attributes: data-language (en|zh; default: the page's lang, followed as it changes),
+// data-kiosk-id (default "web"), data-open ("true").
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -10,7 +11,7 @@
   var options = {
     server: server,
     kioskId: script.getAttribute("data-kiosk-id") || "web",
-    language: script.getAttribute("data-language") || ((document.documentElement.lang || "en").slice(0, 2) === "zh" ? "zh" : "en"),
+    language: script.getAttribute("data-language"), // none: the page's lang, followed when it changes
     open: script.getAttribute("data-open") === "true",
   };
   function mount() {

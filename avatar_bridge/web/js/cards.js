@@ -1,7 +1,10 @@
 // Cards and quick-reply buttons, shared by the kiosk and the web widget. A card is the dialogue core's
 // custom payload; it reads only the fields the card contract documents (cards/model.py, published as
 // avatar_bridge/schemas/card.json; docs/ARCHITECTURE.md "Cards"). Service cards also show the knowledge base's facts
-// (window and zone, time, fee) and a QR code to the service's page, fetched from the bridge.
+// (window and zone, time, fee) and a QR code to the service's page, fetched from the bridge in the card's language.
+// Every word the card adds comes from the language's string table (i18n.js): nothing English on a Chinese card.
+
+import { daysText, fmt } from "./i18n.js";
 
 export function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -20,31 +23,42 @@ export function h(tag, attrs = {}, ...children) {
 
 const factsCache = new Map();
 
-export function serviceFacts(apiBase, serviceId) {
-  if (!factsCache.has(serviceId)) {
-    const url = new URL(`/api/services/${encodeURIComponent(serviceId)}`, apiBase);
-    factsCache.set(serviceId, fetch(url).then((r) => (r.ok ? r.json() : null)).catch(() => null));
+/** A service's facts from the knowledge base, in `language` (names, zone names, times, fee notes). */
+export function serviceFacts(apiBase, serviceId, language = "en") {
+  const key = `${language}:${serviceId}`;
+  if (!factsCache.has(key)) {
+    const url = new URL(`/api/services/${encodeURIComponent(serviceId)}?lang=${encodeURIComponent(language)}`, apiBase);
+    factsCache.set(key, fetch(url).then((r) => (r.ok ? r.json() : null)).catch(() => null));
   }
-  return factsCache.get(serviceId);
+  return factsCache.get(key);
 }
 
+/** The pages the cards link to (checklist, hall) in the card's language: `?lang=zh`, nothing for English. */
+const langQuery = (language) => (language && language !== "en" ? `?lang=${encodeURIComponent(language)}` : "");
 const list = (items, ordered = false) => h(ordered ? "ol" : "ul", {}, items.map((i) => h("li", {}, i)));
-const windowsText = (t, windows) => `${windows.length > 1 ? t.windows : t.window} ${windows.join(", ")}`;
+const windowsText = (t, windows) => fmt(windows.length > 1 ? t.windows : t.window, { windows: windows.join(t.listSep) });
+const zoneText = (t, zone, name) => fmt(name ? t.zoneNamed : t.zone, { zone, name });
 
 function locationLine(t, loc, zoneName) {
-  return `${windowsText(t, loc.windows)} · ${t.zone} ${loc.zone}${zoneName ? ` (${zoneName})` : ""} · ${t.floor} ${loc.floor}`;
+  return `${windowsText(t, loc.windows)} · ${zoneText(t, loc.zone, zoneName)} · ${fmt(t.floor, { floor: loc.floor })}`;
 }
 
 function feeText(t, fee) {
   if (!fee) return null;
-  return fee.amount === 0 ? t.free : `${fee.amount} ${fee.currency || "CNY"}${fee.notes ? ` (${fee.notes})` : ""}`;
+  if (fee.amount === 0) return t.free;
+  const currency = fee.currency || "CNY";
+  const amount = currency === "CNY" ? fmt(t.feeAmount, { amount: fee.amount, currency })
+    : `${fee.amount} ${currency}`; // only yuan has a word in every table
+  return fee.notes ? fmt(t.feeNotes, { fee: amount, notes: fee.notes.replace(/[.。]$/, "") }) : amount;
 }
 
-function directionsText(d) {
+/** Kiosk-relative directions: side, distance and floors, in the page's language. */
+function directionsText(t, d) {
   if (!d) return null;
-  return [d.side && `on your ${d.side}`, d.distance_m && `${d.distance_m} m`,
-    d.floor_change ? `${Math.abs(d.floor_change)} floor${Math.abs(d.floor_change) > 1 ? "s" : ""} ${d.floor_change > 0 ? "up" : "down"}` : null]
-    .filter(Boolean).join(", ");
+  const floors = Math.abs(d.floor_change || 0);
+  const floorKey = `floor${floors > 1 ? "s" : ""}${d.floor_change > 0 ? "Up" : "Down"}`;
+  return [d.side && t[`side_${d.side}`], d.distance_m && fmt(t.distance, { metres: Math.round(d.distance_m) }),
+    floors ? fmt(t[floorKey], { floors }) : null].filter(Boolean).join(t.directionsSep);
 }
 
 /** Directions to another floor, as a sign: {floor, change, label, hint}, or null on the same floor. */
@@ -52,7 +66,7 @@ export function floorChange(t, fields) {
   const change = fields?.directions?.floor_change;
   if (!change) return null;
   const floor = fields.location?.floor ?? fields.floor ?? null;
-  const label = floor != null ? `${t.floor} ${floor}` : `${change > 0 ? "+" : ""}${change}`;
+  const label = floor != null ? fmt(t.floor, { floor }) : `${change > 0 ? "+" : ""}${change}`;
   return { floor, change, label, hint: change > 0 ? t.liftUp : t.liftDown };
 }
 
@@ -66,17 +80,17 @@ function floorSign(t, fields) {
 
 function topicBody(t, card) {
   const f = card.fields || {};
-  if (f.unknown) return h("p", {}, `${t.unknown} ${t.hotline} ${f.hotline}`);
+  if (f.unknown) return h("p", {}, fmt(t.unknown, { hotline: f.hotline }));
   switch (card.topic) {
     case "materials":
       return h("ul", { class: "checklist", "aria-label": t.materials },
         (f.materials || []).map((m) => h("li", { "data-material": m.name },
           h("span", { class: "item-name" }, m.name),
-          h("span", { class: "item-form" }, ` — ${t[m.form] || m.form}${m.count > 1 ? ` ×${m.count}` : ""}`),
-          m.notes ? h("span", { class: "item-notes" }, ` (${m.notes.replace(/\.$/, "")})`) : null)));
+          h("span", { class: "item-form" }, `${t.formSep}${t[m.form] || m.form}${m.count > 1 ? fmt(t.count, { count: m.count }) : ""}`),
+          m.notes ? h("span", { class: "item-notes" }, fmt(t.notes, { notes: m.notes.replace(/[.。]$/, "") })) : null)));
     case "location":
       return h("div", {}, h("p", { class: "where" }, locationLine(t, f.location, f.zone_name)), floorSign(t, f),
-        directionsText(f.directions) ? h("p", { class: "directions" }, directionsText(f.directions)) : null);
+        directionsText(t, f.directions) ? h("p", { class: "directions" }, directionsText(t, f.directions)) : null);
     case "processing_time":
       return h("p", {}, f.processing_time);
     case "fee":
@@ -97,27 +111,27 @@ function topicBody(t, card) {
 }
 
 /** Web answers (no kiosk): where the hall is, with a link to its page and floor plan. */
-function visitBlock(t, f, apiBase) {
+function visitBlock(t, f, apiBase, language) {
   const v = f.visit;
   if (!v) return null;
   const zone = f.location?.zone;
-  const hall = new URL(`/hall${zone ? `#zone-${zone}` : ""}`, apiBase).href;
+  const hall = new URL(`/hall${langQuery(language)}${zone ? `#zone-${zone}` : ""}`, apiBase).href;
   return h("div", { class: "visit" },
     h("p", {}, h("strong", {}, v.hall), h("br"), v.address),
-    h("p", {}, `${t.openHours}: ${v.opening_hours}`),
+    h("p", {}, fmt(t.openHours, { hours: v.opening_hours })),
     h("p", {}, h("a", { href: hall, target: "_blank", rel: "noopener" }, t.hallMap)));
 }
 
 /** A service that needs one visit: the checklist to prepare, with a print-or-save page. */
-function prepareBlock(t, card, apiBase) {
+function prepareBlock(t, card, apiBase, language) {
   const p = card.fields.prepare;
   if (!p) return null;
-  const url = new URL(`/checklist/${encodeURIComponent(card.service_id)}`, apiBase).href;
+  const url = new URL(`/checklist/${encodeURIComponent(card.service_id)}${langQuery(language)}`, apiBase).href;
   return h("div", { class: "prepare" },
     h("p", { class: "card-topic" }, t.prepare),
     h("ul", { class: "checklist", "aria-label": t.materials },
       (p.materials || []).map((m) => h("li", { "data-material": m.name }, h("span", { class: "item-name" }, m.name),
-        h("span", { class: "item-form" }, ` — ${t[m.form] || m.form}`)))),
+        h("span", { class: "item-form" }, `${t.formSep}${t[m.form] || m.form}`)))),
     h("p", {}, h("a", { class: "print-link", href: url, target: "_blank", rel: "noopener" }, t.printOrSave)));
 }
 
@@ -126,7 +140,7 @@ function onlineBlock(t, card, facts) {
   const o = card.fields.online || facts?.online;
   if (!o?.fully_online) return null;
   const href = o.web_url || facts?.page_url;
-  return h("p", { class: "online-first" }, h("strong", {}, `${t.doItOnline}: `),
+  return h("p", { class: "online-first" }, h("strong", {}, t.doItOnline),
     href ? h("a", { href, target: "_blank", rel: "noopener" }, o.app_path || href) : o.app_path);
 }
 
@@ -146,14 +160,14 @@ function factsBlock(t, card, facts, web = false) {
   const svg = qr.querySelector("svg");
   if (svg) {
     svg.setAttribute("role", "img");
-    svg.setAttribute("aria-label", `QR code: ${facts.page_url}`);
+    svg.setAttribute("aria-label", fmt(t.qrLabel, { url: facts.page_url }));
   }
-  qr.append(h("figcaption", {}, `${t.scan} ${facts.city_app}`));
+  qr.append(h("figcaption", {}, fmt(t.scan, { app: facts.city_app })));
   return h("div", { class: "card-facts" }, dl, qr);
 }
 
 /** A card element for a card payload; service cards fill in their facts when they arrive. */
-export function renderCard(card, { t, apiBase, web = false }) {
+export function renderCard(card, { t, apiBase, web = false, language = "en" }) {
   if (!card || typeof card !== "object") return null;
   const f = card.fields || {};
   const title = card.service_name || t[card.topic] || t[card.kind] || "";
@@ -166,11 +180,11 @@ export function renderCard(card, { t, apiBase, web = false }) {
     if (online) el.append(online);
     const body = topicBody(t, card);
     if (body) el.append(body);
-    for (const block of [apiBase && prepareBlock(t, card, apiBase), apiBase && visitBlock(t, f, apiBase)]) {
+    for (const block of [apiBase && prepareBlock(t, card, apiBase, language), apiBase && visitBlock(t, f, apiBase, language)]) {
       if (block) el.append(block);
     }
     if (card.service_id && apiBase) {
-      serviceFacts(apiBase, card.service_id).then((facts) => {
+      serviceFacts(apiBase, card.service_id, language).then((facts) => {
         if (!facts) return;
         if (online && !facts.online?.web_url) online.replaceWith(onlineBlock(t, card, facts));
         el.append(factsBlock(t, card, facts, web));
@@ -178,41 +192,44 @@ export function renderCard(card, { t, apiBase, web = false }) {
     }
   } else if (card.kind === "ticket" && f.issued) {
     el.append(h("p", { class: "ticket-number" }, f.number),
-      h("p", {}, `${windowsText(t, f.windows || [])} · ${t.zone} ${f.zone} · ${t.floor} ${f.floor}`));
+      h("p", {}, locationLine(t, { windows: f.windows || [], zone: f.zone, floor: f.floor })));
   } else if (card.kind === "appointment" && card.topic === "check_in") {
     if (f.checked_in) {
       el.append(h("p", { class: "ticket-number" }, f.number),
-        h("p", {}, `${windowsText(t, f.windows || [])} · ${t.zone} ${f.zone} · ${t.floor} ${f.floor}`));
+        h("p", {}, locationLine(t, { windows: f.windows || [], zone: f.zone, floor: f.floor })));
     } else {
       el.append(h("p", { class: "checkin-refused", "data-reason": f.reason || "" }, t[`checkin_${f.reason}`] || t.checkin_unknown));
     }
-    if (f.reference) el.append(h("p", {}, `${t.reference}: `, h("strong", { class: "reference" }, f.reference)));
+    if (f.reference) el.append(h("p", {}, t.referenceLine, h("strong", { class: "reference" }, f.reference)));
   } else if (card.kind === "appointment") {
     el.append(h("dl", { class: "facts" }, h("dt", {}, t.reference), h("dd", { class: "reference" }, f.reference),
-      h("dt", {}, t.time), h("dd", {}, `${f.date} ${f.time}`)));
+      h("dt", {}, t.appointmentWhen), h("dd", {}, fmt(t.appointmentTime, { date: f.date, time: f.time }))));
     if (apiBase && f.reference) { // the confirmation's QR code: shown (or printed) at a kiosk's scanner to check in
       el.append(h("figure", { class: "qr checkin-qr" },
         h("img", { src: new URL(`/api/appointments/${encodeURIComponent(f.reference)}/qr.svg`, apiBase).href,
-          alt: `${t.checkinQr} ${f.reference}`, width: "150", height: "150" }),
+          alt: fmt(t.checkinQr, { reference: f.reference }), width: "150", height: "150" }),
         h("figcaption", {}, t.checkinHint)));
       if (card.service_id) {
-        el.append(h("p", {}, h("a", { class: "print-link", href: new URL(`/checklist/${encodeURIComponent(card.service_id)}`, apiBase).href,
+        const checklist = `/checklist/${encodeURIComponent(card.service_id)}${langQuery(language)}`;
+        el.append(h("p", {}, h("a", { class: "print-link", href: new URL(checklist, apiBase).href,
           target: "_blank", rel: "noopener" }, t.printOrSave)));
       }
     }
-    const visit = visitBlock(t, f, apiBase || location.href);
+    const visit = visitBlock(t, f, apiBase || location.href, language);
     if (visit) el.append(visit);
   } else if (card.kind === "hall" && card.topic === "hours") {
-    el.append(list((f.opening_hours || []).map((o) => `${o.days.join(", ")}: ${o.open}–${o.close}`)));
+    el.append(list((f.opening_hours || []).map((o) => fmt(t.hoursLine, { days: daysText(t, o.days), open: o.open,
+      close: o.close }))));
     if ((f.closed_days || []).length) {
-      el.append(h("p", {}, `${t.closedDays}: ${f.closed_days.map((c) => `${c.date} (${c.reason})`).join("; ")}`));
+      const days = f.closed_days.map((c) => fmt(t.closedDay, { date: c.date, reason: c.reason })).join(t.closedSep);
+      el.append(h("p", {}, fmt(t.closedDays, { days })));
     }
   } else if (f.directions || f.hotline || f.visit) {
     const sign = floorSign(t, f);
     if (sign) el.append(sign);
-    if (directionsText(f.directions)) el.append(h("p", { class: "directions" }, directionsText(f.directions)));
-    if (f.hotline) el.append(h("p", {}, `${t.hotline} ${f.hotline}`));
-    const visit = visitBlock(t, f, apiBase || location.href);
+    if (directionsText(t, f.directions)) el.append(h("p", { class: "directions" }, directionsText(t, f.directions)));
+    if (f.hotline) el.append(h("p", {}, fmt(t.hotline, { hotline: f.hotline })));
+    const visit = visitBlock(t, f, apiBase || location.href, language);
     if (visit) el.append(visit);
   }
   return el.childElementCount > 1 ? el : null;

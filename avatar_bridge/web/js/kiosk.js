@@ -9,8 +9,9 @@
 
 import { createAvatar } from "./avatar/renderer.js";
 import { BridgeClient, bridgeUrl } from "./bridge-client.js";
+import { captionPieces } from "./captions.js";
 import { floorChange, h, renderButtons, renderCard } from "./cards.js";
-import { strings, translatePage } from "./i18n.js";
+import { htmlLang, languageOf, strings, translatePage } from "./i18n.js";
 import { Microphone } from "./mic.js";
 import { loadSettings, saveSettings } from "./settings.js";
 import { SpeechPlayer } from "./speech-player.js";
@@ -26,18 +27,20 @@ const token = params.get("token");
 const HOLD_MS = 400; // a press longer than this is push-to-talk; shorter is a tap that toggles
 const NOTICE_MS = 8000;
 
-const settings = loadSettings({ language: params.get("lang") || "en", mode: params.get("mode") || "push_to_talk" });
+const settings = loadSettings({ language: languageOf(params.get("lang")) || "en", mode: params.get("mode") || "push_to_talk" });
 let t = strings(settings.language);
 const metrics = { frames: 0, speakingFrames: 0, speakingMs: 0, speechToAudibleMs: [], avatarFirstPaintMs: null,
   interactiveMs: null };
 // manualClock: tests and the gesture strip drive avatar.update(t) themselves (the frame loop leaves the avatar alone)
-const kiosk = { settings, metrics, events: [], state: "idle", manualClock: false, lobby, micConsent: !lobby };
+// receive(message): what the page does with a bridge message, for tests that show cards without a dialogue core
+const kiosk = { settings, metrics, events: [], state: "idle", manualClock: false, lobby, micConsent: !lobby,
+  receive: (message) => onMessage(message) };
 window.lobbyKiosk = kiosk;
 
 function applySettings() {
   document.documentElement.classList.toggle("elderly", settings.elderly);
   document.documentElement.classList.toggle("high-contrast", settings.contrast);
-  document.documentElement.lang = settings.language === "zh" ? "zh-CN" : "en";
+  document.documentElement.lang = htmlLang(settings.language);
   $("elderly").setAttribute("aria-pressed", String(settings.elderly));
   $("contrast").setAttribute("aria-pressed", String(settings.contrast));
   $("language").value = settings.language;
@@ -45,6 +48,9 @@ function applySettings() {
   t = strings(settings.language);
   document.documentElement.classList.toggle("lobby", lobby);
   translatePage(document, settings.language);
+  document.title = t.appTitle;
+  $("avatar").querySelector("svg")?.setAttribute("aria-label", t.avatar); // the drawing names itself in English
+  micLabel();
   setState(kiosk.state);
   setConnection(kiosk.client?.status || "idle");
 }
@@ -57,7 +63,7 @@ function helloFields() {
 // --- conversation on screen -------------------------------------------------------------------
 function addEntry(kind, text, extra = []) {
   const li = h("li", { class: `msg msg-${kind}` },
-    h("span", { class: "visually-hidden" }, kind === "bot" ? `${t.guide}: ` : `${t.you}: `),
+    h("span", { class: "visually-hidden" }, `${kind === "bot" ? t.guide : t.you}${t.colon}`),
     text ? h("span", { class: "msg-text" }, text) : null, extra);
   $("conversation").append(li);
   li.scrollIntoView({ block: "end" });
@@ -67,7 +73,7 @@ function addEntry(kind, text, extra = []) {
 function showBotMessage(message) {
   const extras = [];
   for (const card of message.cards?.length ? message.cards : [message.card]) {
-    const el = renderCard(card, { t, apiBase: location.href, web: lobby });
+    const el = renderCard(card, { t, apiBase: location.href, web: lobby, language: settings.language });
     if (el) extras.push(el);
   }
   const buttons = renderButtons(message.buttons, pickButton, { t });
@@ -91,28 +97,30 @@ function pickButton(button) {
   kiosk.client.send({ type: "button", payload: button.payload, title: button.title });
 }
 
-/** Captions: plain text, or the utterance's written tokens (`display`: {word, first, last}) to highlight. */
-function setCaption(text, display = null) {
+/** Captions: plain text, or an utterance's written tokens cut into the pieces its spoken words name
+ * (captions.js), each piece a span listing its spoken words, so the one being said can be highlighted. */
+function setCaption(text, utterance = null) {
   const box = $("captions");
   box.replaceChildren();
-  if (display) {
-    display.forEach((w, i) => {
-      if (i) box.append(" ");
-      box.append(h("span", { class: "word", "data-index": i }, w.word));
+  kiosk.captionShape = utterance ? `${utterance.id}/${utterance.display.length}/${utterance.words.length}` : null;
+  if (utterance) {
+    captionPieces(utterance.display, utterance.words).forEach((piece, i) => {
+      if (piece.sep) box.append(piece.sep);
+      box.append(h("span", { class: "word", "data-index": i, "data-words": piece.words.join(" ") }, piece.text));
     });
   } else if (text) {
     box.append(text);
   }
 }
 
-/** The written token being spoken: the one whose spoken words include the current word. */
-function displayIndex(display, word) {
-  if (word == null) return null;
-  for (let i = display.length - 1; i >= 0; i--) {
-    const d = display[i];
-    if (d.first != null && d.first <= word && word <= d.last) return i;
-  }
-  return null;
+/** Highlight the caption pieces the spoken word names (none between words). */
+function highlightWord(word) {
+  const box = $("captions");
+  box.querySelectorAll(".word.current").forEach((el) => el.classList.remove("current"));
+  if (word == null) return;
+  box.querySelectorAll(".word").forEach((el) => {
+    if (el.dataset.words && el.dataset.words.split(" ").includes(String(word))) el.classList.add("current");
+  });
 }
 
 function notice(text) {
@@ -135,7 +143,7 @@ function setState(state) {
 function setConnection(status) {
   const el = $("connection");
   el.dataset.status = status;
-  el.textContent = t[status] || status;
+  el.textContent = status === "idle" ? "" : t[status] || status; // not connected yet: nothing to say
 }
 
 // --- speech and avatar ---------------------------------------------------------------------------
@@ -191,6 +199,7 @@ function onMessage(message) {
       break;
     case "error":
       console.warn("bridge error", message.code, message.message);
+      if (t[`error_${message.code}`]) notice(t[`error_${message.code}`]); // what a citizen can do about it
       if (message.code === "unknown_type" && /settings/.test(message.message)) {
         // a bridge without run-time settings: reconnect, the new hello carries them (the screen is kept)
         kiosk.client.ws?.close();
@@ -208,16 +217,13 @@ function frame(now) {
   if (view.utterance) {
     metrics.speakingFrames += 1;
     if (kiosk.lastFrame) metrics.speakingMs += now - kiosk.lastFrame;
-    const display = view.utterance.display;
-    const spans = $("captions").querySelectorAll(".word");
-    if (spans.length !== display.length) {
-      setCaption(null, display);
+    const u = view.utterance;
+    if (kiosk.captionShape !== `${u.id}/${u.display.length}/${u.words.length}`) {
+      setCaption(null, u);
       kiosk.currentWord = undefined;
     }
     if (kiosk.currentWord !== view.word) {
-      $("captions").querySelector(".word.current")?.classList.remove("current");
-      const index = displayIndex(display, view.word);
-      if (index != null) $("captions").querySelector(`.word[data-index="${index}"]`)?.classList.add("current");
+      highlightWord(view.word);
       kiosk.currentWord = view.word;
     }
   }
@@ -416,7 +422,7 @@ async function start() {
     kiosk.avatar.playGesture(e.detail.name, { durationMs: e.detail.duration_ms, target: e.detail.target, beat: e.detail.beat });
   });
   player.addEventListener("speech", (e) => {
-    if (e.detail.message.seq === 0) setCaption(null, e.detail.utterance.display);
+    if (e.detail.message.seq === 0) setCaption(null, e.detail.utterance);
   });
   player.addEventListener("started", (e) => {
     kiosk.client.send({ type: "playback", utterance_id: e.detail.id, state: "started" });
@@ -424,7 +430,7 @@ async function start() {
   player.addEventListener("ended", (e) => {
     const u = e.detail.utterance;
     if (u.audibleAt && u.firstSpeechAt) metrics.speechToAudibleMs.push(u.audibleAt - u.firstSpeechAt);
-    $("captions").querySelector(".word.current")?.classList.remove("current");
+    highlightWord(null);
     kiosk.currentWord = null;
     kiosk.avatar.release?.({ keepHeld: true }); // the speech is over: its gesture eases back to rest
     if (u.t0 != null) kiosk.client.send({ type: "playback", utterance_id: u.id, state: "finished" });
@@ -465,6 +471,7 @@ async function main() {
   const avatar = await createAvatar(params.get("avatar") || "svg");
   avatar.mount($("avatar"));
   kiosk.avatar = avatar;
+  $("avatar").querySelector("svg")?.setAttribute("aria-label", t.avatar);
   requestAnimationFrame((now) => {
     avatar.update(now);
     requestAnimationFrame(() => {

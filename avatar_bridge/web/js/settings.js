@@ -1,4 +1,6 @@
 // Kiosk settings kept in localStorage, so elderly mode, contrast and language survive a reload.
+import { LANGUAGES } from "./i18n.js";
+
 const KEY = "lobby-guide.kiosk-settings";
 const DEFAULTS = { elderly: false, contrast: false, language: "en", mode: "push_to_talk" };
 
@@ -10,7 +12,7 @@ export function loadSettings(defaults = {}) {
     stored = {};
   }
   const settings = { ...DEFAULTS, ...defaults, ...stored };
-  if (!["en", "zh"].includes(settings.language)) settings.language = "en";
+  if (!LANGUAGES.includes(settings.language)) settings.language = "en"; // a language with a string table
   if (!["push_to_talk", "hands_free"].includes(settings.mode)) settings.mode = "push_to_talk";
   settings.elderly = Boolean(settings.elderly);
   settings.contrast = Boolean(settings.contrast);
