@@ -88,6 +88,10 @@ class ConfigError(ValueError):
 
 
 DEFAULT_RASA_PORT = 5005
+# The largest numbers of kiosks one 2-core box served within voice-to-voice p95 <= 1.2 s at a hall's duty cycle
+# (`make bench-capacity`, results in benchmarks/results/capacity*.json, table in docs/benchmarks.md).
+MEASURED_MAX_HANDS_FREE = 8
+MEASURED_MAX_SESSIONS = 16
 
 
 def rasa_url_from_env(env: Mapping[str, str] = os.environ) -> str:
@@ -153,7 +157,14 @@ class BridgeConfig:
         "restarts (default: random per process)",
         env="LOBBY_BRIDGE_SESSION_SECRET",
     )
-    max_sessions: int = option(8, "kiosks served at once; more are refused with too_many_sessions")
+    # Admission limits: measured with `make bench-capacity` (docs/benchmarks.md, "Capacity per box"), see MEASURED_*
+    max_sessions: int = option(
+        MEASURED_MAX_SESSIONS, "kiosks served at once (measured capacity); more are refused with too_many_sessions"
+    )
+    max_hands_free: int = option(
+        MEASURED_MAX_HANDS_FREE,
+        "hands-free kiosks served at once (measured capacity); more are served push-to-talk (hands_free_unavailable)",
+    )
     inactivity_s: float = option(60.0, "seconds of inactivity before a conversation resets")
     max_messages_per_s: int = option(20, "control messages per second a client may send", flag="--max-messages")
     audio_rate_margin: float = option(1.5, "audio faster than real time x this (after a burst) is rate_limited")

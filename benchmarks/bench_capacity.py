@@ -38,9 +38,12 @@ import json
 import os
 import random
 import re
+import signal
+import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -315,19 +318,15 @@ async def rss_sampler(pid: int, peak: list[float]) -> None:
 
 
 async def bridge_metrics(http_url: str) -> dict[str, float]:
-    """The bridge's own counters (/metrics), summed over labels: what its schedulers did."""
+    """The bridge's counters (/metrics, histogram buckets left out), by full name with labels."""
     async with httpx.AsyncClient(timeout=10) as client:
         text = (await client.get(f"{http_url}/metrics")).text
     out: dict[str, float] = {}
     for line in text.splitlines():
-        if line.startswith("#") or not line.strip():
+        if line.startswith("#") or not line.strip() or "_bucket{" in line:
             continue
         name, _, value = line.rpartition(" ")
-        key = name.split("{")[0] if "_bucket" not in name else None
-        if key and not key.endswith(("_sum", "_count")):
-            label = re.search(r'(?:code|kind|stage)="([^"]+)"', name)
-            key = f"{key}[{label.group(1)}]" if label else key
-            out[key] = out.get(key, 0) + float(value)
+        out[name] = float(value)
     return out
 
 
@@ -379,6 +378,7 @@ async def run_window(
         "load_average": {"start": [round(x, 2) for x in load0], "end": [round(x, 2) for x in load1]},
         "failures": out.failures,
         "split_turns": sum(t["final_transcripts"] > 1 for t in turns),
+        "errors_sent": dict(Counter(m["code"] for k in kiosks for _, kind, m in k.client.events if kind == "error")),
         "transcripts_exact": sum(_same(t["transcript"], t["question"]) for t in turns),
         "bridge_counters": {
             k: metrics_after[k] - metrics_before.get(k, 0)
@@ -402,7 +402,13 @@ def _same(heard: str | None, said: str) -> bool:
     return heard is not None and norm(heard) == norm(said)
 
 
-def start_bridge(rasa_url: str, args: argparse.Namespace, port: int, log_path: Path):
+def start_bridge(rasa_url: str, args: argparse.Namespace, port: int, log_path: Path, cwd: Path):
+    """`python -m avatar_bridge` from checkout `cwd` (another one for a before/after comparison)."""
+    help_text = subprocess.run(
+        [str(APP_PY), "-m", "avatar_bridge", "--help"], cwd=cwd, capture_output=True, text=True
+    ).stdout
+    # every kiosk of the run is admitted hands-free: the run measures what the admission limits should be
+    limits = ["--max-hands-free", str(max(args.kiosks) + 2)] if "--max-hands-free" in help_text else []
     cmd = [
         str(APP_PY),
         "-m",
@@ -417,13 +423,13 @@ def start_bridge(rasa_url: str, args: argparse.Namespace, port: int, log_path: P
         "0",
         "--max-sessions",
         str(max(args.kiosks) + 2),
+        *limits,
         "--kiosk-config",
         "",
         "--log-level",
         "INFO",
         *args.bridge_args.split(),
     ]
-    cwd = args.bridge_repo or REPO  # another checkout's bridge (a before/after comparison), same client
     proc, _ = start_process(cmd, f"http://127.0.0.1:{port}/health", log_path, 120, cwd=cwd)
     return proc
 
@@ -449,23 +455,30 @@ def markdown(data: dict) -> str:
         f"`make bench-capacity` on {env['cpus']} cores ({env['cpu']}), {env['date']}, niceness {env['niceness']}, "
         f"1-min load average at start {env['load_average_at_start'][0]}, during the run mean "
         f"{env['load_average_1min_during_run']['mean']} / max {env['load_average_1min_during_run']['max']}. "
-        "Four other workers shared these two cores while it ran, so the absolute numbers are pessimistic. "
-        f"Label: **{s['label']}**. Raw numbers (every turn): `{data['results_file']}`.",
+        "Four other workers shared these two cores while it ran, so the absolute numbers are pessimistic. "(
+            f"Bridges run window by window: **{s['label']}** and **{s['compare_label']}** (the order alternates "
+            "per N, so both share the same load). "
+            if s["compare"]
+            else f"Bridge: **{s['label']}**. "
+        )
+        + f"Raw numbers (every turn): `{data['results_file']}`.",
         "",
         f"{s['mode'].replace('_', '-')} kiosks, {s['model']}, each a citizen's question (real-time audio of the "
         f"project's test questions, microphone open all the time) after a random gap of mean {s['gap_s']} s from "
         f"the end of the previous reply, every reply played in full with `playback` acknowledgements, "
         f"{s['duration_s']} s per N; plus one typed-question kiosk (text turn). CPU: 100 % = one core. "
-        f"**Capacity (largest N with voice-to-voice p95 ≤ {s['target_p95_ms']} ms): {data['capacity']} kiosks.**",
+        f"**Capacity (largest N with voice-to-voice p95 ≤ {s['target_p95_ms']} ms): "
+        + "; ".join(f"{label}: {n} kiosks" for label, n in data["capacity"].items())
+        + ".**",
         "",
-        "| kiosks | voice turns | voice-to-voice p50 | p95 | ASR p50 / p95 | dialogue p50 | TTS first p50 | "
+        "| bridge | kiosks | voice turns | voice-to-voice p50 | p95 | ASR p50 / p95 | dialogue p50 | TTS first p50 | "
         "text turn p50 / p95 | CPU bridge | CPU dialogue | bridge RSS | load avg (end) | failed |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for w in data["windows"]:
         v, st, t = w["voice_to_voice_ms"], w["stages_ms"], w["text_turn_ms"]
         lines.append(
-            f"| {w['kiosks']} | {w['voice_turns']} | {v.get('p50')} ms | {v.get('p95')} ms | "
+            f"| {w['bridge']} | {w['kiosks']} | {w['voice_turns']} | {v.get('p50')} ms | {v.get('p95')} ms | "
             f"{st['asr_ms'].get('p50')} / {st['asr_ms'].get('p95')} ms | {st['dialogue_ms'].get('p50')} ms | "
             f"{st['tts_first_ms'].get('p50')} ms | {t.get('p50')} / {t.get('p95')} ms | "
             f"{w['cpu_percent']['bridge']} % | {w['cpu_percent']['dialogue']} % | {w['bridge_rss_peak_mb']} MB | "
@@ -475,30 +488,58 @@ def markdown(data: dict) -> str:
     return "\n".join(lines)
 
 
+@dataclass
+class Bridge:
+    label: str
+    repo: Path
+    proc: subprocess.Popen | None = None
+    url: str = ""
+    http_url: str = ""
+
+
+async def warm_up(bridge: Bridge, utt: Utterance, mode: str) -> None:
+    """One turn first, so no window pays for the first decode and synthesis."""
+    warm = SimKiosk(await open_client(bridge.url, "cap-warm", mode), mode, "warm", mic_open=True)
+    mics = Microphones()
+    mics.kiosks = [warm]
+    mics.start()
+    with contextlib.suppress(Exception):
+        await voice_turn(warm, utt)
+    await mics.stop()
+    await warm.client.close()
+
+
 async def run(args: argparse.Namespace, rasa_url: str, dialogue_pids: list[int], workdir: Path) -> dict:
+    """Each N on each bridge; with `--compare`, the two bridges take turns (the order alternating per N), so
+    both see the same load from the rest of the machine."""
     tts = PiperEngine(variation=0.0)
     utts = [Utterance(tts, q) for q in QUESTIONS]
-    port = free_port()
-    proc = start_bridge(rasa_url, args, port, workdir / "bridge.log")
-    url, http_url = f"ws://127.0.0.1:{port}/ws", f"http://127.0.0.1:{port}"
-    procs = Processes(proc.pid, dialogue_pids)
+    bridges = [Bridge(args.label, args.bridge_repo or REPO)]
+    if args.compare:
+        bridges.append(Bridge(args.compare_label, args.compare))
     windows = []
     try:
-        log("warm-up turn")
-        warm = SimKiosk(await open_client(url, "cap-warm", args.mode), args.mode, "warm", mic_open=True)
-        mics = Microphones()
-        mics.kiosks = [warm]
-        mics.start()
-        with contextlib.suppress(Exception):
-            await voice_turn(warm, utts[0])
-        await mics.stop()
-        await warm.client.close()
-        for n in args.kiosks:
-            log(f"{n} kiosks for {args.duration:.0f} s")
-            windows.append(await run_window(url, http_url, procs, utts, n, args))
+        for k, bridge in enumerate(bridges):
+            port = free_port()
+            bridge.proc = start_bridge(rasa_url, args, port, workdir / f"bridge-{k}.log", bridge.repo)
+            bridge.url, bridge.http_url = f"ws://127.0.0.1:{port}/ws", f"http://127.0.0.1:{port}"
+            log(f"warm-up turn: {bridge.label}")
+            await warm_up(bridge, utts[0], args.mode)
+        for i, n in enumerate(args.kiosks):
+            for bridge in bridges if i % 2 == 0 else bridges[::-1]:
+                log(f"{bridge.label}: {n} kiosks for {args.duration:.0f} s")
+                procs = Processes(bridge.proc.pid, dialogue_pids)
+                window = await run_window(bridge.url, bridge.http_url, procs, utts, n, args)
+                windows.append({"bridge": bridge.label} | window)
     finally:
-        stop(proc)
-    return {"windows": windows, "capacity": capacity(windows, args.target_p95)}
+        for bridge in bridges:
+            stop(bridge.proc)
+    return {
+        "windows": windows,
+        "capacity": {
+            b.label: capacity([w for w in windows if w["bridge"] == b.label], args.target_p95) for b in bridges
+        },
+    }
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -517,6 +558,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--bridge-repo", type=Path, help="run the bridge from this checkout (e.g. the code before a change)"
     )
+    parser.add_argument(
+        "--compare", type=Path, metavar="DIR", help="also run the bridge of this checkout, window by window"
+    )
+    parser.add_argument("--compare-label", default="compared bridge", help="names the --compare bridge")
     parser.add_argument("--label", default="current bridge", help="names this run in the docs and the JSON")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--rasa-url", help="use this running dialogue core instead of starting one")
@@ -525,7 +570,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _stop_on_sigterm(signum, frame) -> None:
+    raise KeyboardInterrupt  # so the servers it started are stopped on the way out (a background job ignores ^C)
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     args = parse_args(argv)
     out = args.out or RESULTS
     logs = REPO / "var" / "bench-capacity"
@@ -549,6 +599,8 @@ def main(argv: list[str] | None = None) -> int:
     data["environment"] = env
     data["settings"] = {
         "label": args.label,
+        "compare": str(args.compare) if args.compare else None,
+        "compare_label": args.compare_label if args.compare else None,
         "mode": args.mode,
         "model": args.model,
         "kiosks": args.kiosks,
