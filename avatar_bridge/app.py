@@ -72,7 +72,8 @@ class Engines:
             tts = PiperEngine(variation=config.tts_variation)
         else:
             tts = create_engine(config.tts)
-        engines = cls(recognizer, tts, tts_variation=config.tts_variation)
+        speech = SynthesisPool(later_slack_s=config.tts_later_slack_s)
+        engines = cls(recognizer, tts, tts_variation=config.tts_variation, speech=speech)
         for kiosk in config.kiosks.values():  # load what the kiosks need now, not during a citizen's turn
             engines.recognizer_for(kiosk.get("asr_model"))
             engines.tts_for(kiosk.get("voice"))

@@ -88,10 +88,13 @@ class ConfigError(ValueError):
 
 
 DEFAULT_RASA_PORT = 5005
-# The largest numbers of kiosks one 2-core box served within voice-to-voice p95 <= 1.2 s at a hall's duty cycle
-# (`make bench-capacity`, results in benchmarks/results/capacity*.json, table in docs/benchmarks.md).
-MEASURED_MAX_HANDS_FREE = 8
-MEASURED_MAX_SESSIONS = 16
+# Admission limits from `make bench-capacity` (benchmarks/results/capacity.json, capacity_push_to_talk.json; the
+# reasoning is in docs/benchmarks.md, "Capacity per box"). Measured on a 2-core box shared with four other workers,
+# where no N held voice-to-voice p95 <= 1.2 s: 4 hands-free kiosks came closest (p50 0.63 s, p95 1.34 s; 8 gave
+# p95 ~2 s), and 8 push-to-talk kiosks were all answered (p50 0.68 s, p95 2.2 s; 16 gave p95 6.1 s). Re-run the
+# benchmark on the production box, alone, and set these from its capacity line.
+MEASURED_MAX_HANDS_FREE = 4
+MEASURED_MAX_SESSIONS = 8
 
 
 def rasa_url_from_env(env: Mapping[str, str] = os.environ) -> str:
@@ -183,6 +186,9 @@ class BridgeConfig:
     elderly_end_silence_s: float = option(2.0, "the same in elderly mode")
     elderly_rate: float = option(0.85, "speaking rate multiplier in elderly mode")
     partial_interval_s: float = option(1.0, "hands-free partial transcripts every N s of speech, 0 = off")
+    tts_later_slack_s: float = option(
+        0.5, "a reply's later sentence waits behind first sentences of other replies for at most this long"
+    )
     echo_dbfs: float = option(-35.0, "while the avatar speaks, quieter speech counts as its own echo")
     # privacy: audio is not kept unless a folder is given
     recordings_dir: str | None = option(

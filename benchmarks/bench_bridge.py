@@ -332,6 +332,8 @@ def start_bridge(rasa_url: str, model: str, port: int, log_path: Path, extra: li
         "0",
         "--max-sessions",
         "16",
+        "--max-hands-free",  # every stress kiosk hands-free: the admission limit is what this measures against
+        "16",
         "--log-level",
         "INFO",
         *extra,

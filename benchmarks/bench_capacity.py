@@ -44,6 +44,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -455,13 +456,15 @@ def markdown(data: dict) -> str:
         f"`make bench-capacity` on {env['cpus']} cores ({env['cpu']}), {env['date']}, niceness {env['niceness']}, "
         f"1-min load average at start {env['load_average_at_start'][0]}, during the run mean "
         f"{env['load_average_1min_during_run']['mean']} / max {env['load_average_1min_during_run']['max']}. "
-        "Four other workers shared these two cores while it ran, so the absolute numbers are pessimistic. "(
+        "Four other workers shared these two cores while it ran, so the absolute numbers are pessimistic. "
+        + (
             f"Bridges run window by window: **{s['label']}** and **{s['compare_label']}** (the order alternates "
             "per N, so both share the same load). "
             if s["compare"]
             else f"Bridge: **{s['label']}**. "
         )
-        + f"Raw numbers (every turn): `{data['results_file']}`.",
+        + f"Raw numbers (every turn): `{data['results_file']}`."
+        + ("" if data.get("complete", True) else " **The run was cut short: only the windows below ran.**"),
         "",
         f"{s['mode'].replace('_', '-')} kiosks, {s['model']}, each a citizen's question (real-time audio of the "
         f"project's test questions, microphone open all the time) after a random gap of mean {s['gap_s']} s from "
@@ -509,7 +512,9 @@ async def warm_up(bridge: Bridge, utt: Utterance, mode: str) -> None:
     await warm.client.close()
 
 
-async def run(args: argparse.Namespace, rasa_url: str, dialogue_pids: list[int], workdir: Path) -> dict:
+async def run(
+    args: argparse.Namespace, rasa_url: str, dialogue_pids: list[int], workdir: Path, save: Callable[[list], None]
+) -> list[dict]:
     """Each N on each bridge; with `--compare`, the two bridges take turns (the order alternating per N), so
     both see the same load from the rest of the machine."""
     tts = PiperEngine(variation=0.0)
@@ -531,15 +536,11 @@ async def run(args: argparse.Namespace, rasa_url: str, dialogue_pids: list[int],
                 procs = Processes(bridge.proc.pid, dialogue_pids)
                 window = await run_window(bridge.url, bridge.http_url, procs, utts, n, args)
                 windows.append({"bridge": bridge.label} | window)
+                save(windows)  # after every window: a run cut short keeps what it measured
     finally:
         for bridge in bridges:
             stop(bridge.proc)
-    return {
-        "windows": windows,
-        "capacity": {
-            b.label: capacity([w for w in windows if w["bridge"] == b.label], args.target_p95) for b in bridges
-        },
-    }
+    return windows
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -566,38 +567,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--rasa-url", help="use this running dialogue core instead of starting one")
     parser.add_argument("--out", type=Path, help=f"result file (default {RESULTS.relative_to(REPO)})")
+    parser.add_argument("--render", type=Path, metavar="JSON", help="only re-write the docs section from this result")
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite the section in docs/benchmarks.md")
     return parser.parse_args(argv)
 
 
-def _stop_on_sigterm(signum, frame) -> None:
-    raise KeyboardInterrupt  # so the servers it started are stopped on the way out (a background job ignores ^C)
-
-
-def main(argv: list[str] | None = None) -> int:
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    args = parse_args(argv)
-    out = args.out or RESULTS
-    logs = REPO / "var" / "bench-capacity"
-    logs.mkdir(parents=True, exist_ok=True)
-    env = environment()
-    env["busy_processes_at_start"] = busy_processes()
-    log(f"load average {env['load_average_at_start']}; bridge log in {logs}")
-    with tempfile.TemporaryDirectory() as tmp, LoadSampler() as load:
-        if args.rasa_url:
-            data = asyncio.run(run(args, args.rasa_url, [], logs))
-        else:
-            servers = DialogueServers(workdir=Path(tmp), now="2026-12-14T10:00:00").start()
-            pids = [p for proc in (servers.rasa_proc, servers.actions_proc) for p in process_tree(proc.pid)]
-            try:
-                data = asyncio.run(run(args, servers.rasa_url, pids, logs))
-            finally:
-                servers.stop()
-    env["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    env["load_average_1min_during_run"] = load.summary()
-    env["busy_processes_at_end"] = busy_processes()
-    data["environment"] = env
-    data["settings"] = {
+def settings(args: argparse.Namespace) -> dict:
+    return {
         "label": args.label,
         "compare": str(args.compare) if args.compare else None,
         "compare_label": args.compare_label if args.compare else None,
@@ -609,11 +585,69 @@ def main(argv: list[str] | None = None) -> int:
         "target_p95_ms": args.target_p95,
         "bridge_args": args.bridge_args,
         "bridge_repo": str(args.bridge_repo) if args.bridge_repo else None,
-        "note": "4 other workers shared the 2 cores: absolute numbers are pessimistic",
+        "note": "4 other workers shared the 2 cores (and this run is niced): absolute numbers are pessimistic",
     }
-    data["results_file"] = str(out.relative_to(REPO)) if out.is_relative_to(REPO) else str(out)
+
+
+def _stop_on_sigterm(signum, frame) -> None:
+    raise KeyboardInterrupt  # so the servers it started are stopped on the way out (a background job ignores ^C)
+
+
+def render(results: Path) -> int:
+    """Re-write the docs section from a result file (after editing the table's layout, say)."""
+    data = json.loads(results.read_text(encoding="utf-8"))
+    section = markdown(data)
+    write_section("capacity", section, DOCS)
+    print(section)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    args = parse_args(argv)
+    if args.render:
+        return render(args.render)
+    out = args.out or RESULTS
+    logs = REPO / "var" / "bench-capacity"
+    logs.mkdir(parents=True, exist_ok=True)
+    env = environment()
+    env["busy_processes_at_start"] = busy_processes()
+    log(f"load average {env['load_average_at_start']}; bridge log in {logs}")
+    labels = [args.label] + ([args.compare_label] if args.compare else [])
+    results_file = str(out.relative_to(REPO)) if out.is_relative_to(REPO) else str(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+
+    def save(windows: list[dict], complete: bool = False) -> dict:
+        data = {
+            "complete": complete,
+            "windows": windows,
+            "capacity": {
+                label: capacity([w for w in windows if w["bridge"] == label], args.target_p95) for label in labels
+            },
+            "environment": env
+            | {
+                "load_average_now": [round(x, 2) for x in os.getloadavg()],
+                "load_average_1min_during_run": load.summary(),
+            },
+            "settings": settings(args),
+            "results_file": results_file,
+        }
+        out.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+        return data
+
+    with tempfile.TemporaryDirectory() as tmp, LoadSampler() as load:
+        if args.rasa_url:
+            windows = asyncio.run(run(args, args.rasa_url, [], logs, save))
+        else:
+            servers = DialogueServers(workdir=Path(tmp), now="2026-12-14T10:00:00").start()
+            pids = [p for proc in (servers.rasa_proc, servers.actions_proc) for p in process_tree(proc.pid)]
+            try:
+                windows = asyncio.run(run(args, servers.rasa_url, pids, logs, save))
+            finally:
+                servers.stop()
+        env["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+        env["busy_processes_at_end"] = busy_processes()
+        data = save(windows, complete=True)
     section = markdown(data)
     if not args.no_docs:
         write_section("capacity", section, DOCS)
