@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 APP_PY := .venv/app/bin/python
 
-.PHONY: help setup train run run-cluster test chat card-schema lint bench-dialogue bench-nlu-ablation bench-voice bench-voice-zh bench-trainer bench-bridge bench-web bench-biasing bench-spoken gesture-strip clean
+.PHONY: help setup train run run-cluster test chat card-schema lint bench-dialogue bench-nlu-ablation bench-voice bench-voice-zh bench-trainer bench-bridge bench-capacity bench-web bench-biasing bench-spoken gesture-strip clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ bench-spoken: train ## held-out questions, unseen voices, through the bridge -> 
 
 bench-bridge: train ## avatar bridge benchmark (voice-to-voice, barge-in, 1-8 kiosks) -> benchmarks/results/bridge.json
 	@nice -n 10 $(APP_PY) benchmarks/bench_bridge.py
+
+bench-capacity: train ## kiosks per box at a hall's duty cycle (N kiosks, whole replies; ~15 min; ARGS='--help') -> benchmarks/results/capacity.json
+	@nice -n 10 $(APP_PY) benchmarks/bench_capacity.py $(ARGS)
 
 bench-trainer: train ## trainer benchmark (annotate -> live, inbox with 10k conversations) -> benchmarks/results/trainer.json
 	@nice -n 10 $(APP_PY) -m benchmarks.bench_trainer

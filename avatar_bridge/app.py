@@ -25,6 +25,8 @@ from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams, FastAPI
 from pipecat.workers.runner import WorkerRunner
 
 from avatar_bridge import protocol
+from avatar_bridge.admission import Seats
+from avatar_bridge.asr_scheduler import DecodeScheduler
 from avatar_bridge.config import BridgeConfig
 from avatar_bridge.controller import SessionController, SessionSettings
 from avatar_bridge.frames import Errors
@@ -37,6 +39,7 @@ from avatar_bridge.sessions import SessionBook
 from avatar_bridge.state import SessionState
 from avatar_bridge.stt import VoiceSTTService
 from avatar_bridge.tts import SpeechSynthesizer
+from avatar_bridge.tts_pool import SynthesisPool
 from avatar_bridge.turns import HandsFreeVAD, TurnSettings, TurnTaker
 from voice.whisper_compat import check_version as check_whisper
 
@@ -47,13 +50,16 @@ OUT_10MS_CHUNKS = 2  # 20 ms audio packets to the client
 @dataclass
 class Engines:
     """The speech models, loaded once and shared by every session. Extra ASR models / voices named in the
-    kiosk file are kept by name in `recognizers` / `voices`."""
+    kiosk file are kept by name in `recognizers` / `voices`. `asr` and `speech` are the queues every session's
+    decodes and syntheses go through (finals before partials, first sentences first)."""
 
     recognizer: object
     tts: object
     recognizers: dict[str, object] = field(default_factory=dict)
     voices: dict[str, object] = field(default_factory=dict)
     tts_variation: float = 1.0
+    asr: DecodeScheduler = field(default_factory=DecodeScheduler)
+    speech: SynthesisPool = field(default_factory=SynthesisPool)
 
     @classmethod
     def load(cls, config: BridgeConfig) -> Engines:
@@ -66,7 +72,8 @@ class Engines:
             tts = PiperEngine(variation=config.tts_variation)
         else:
             tts = create_engine(config.tts)
-        engines = cls(recognizer, tts, tts_variation=config.tts_variation)
+        speech = SynthesisPool(later_slack_s=config.tts_later_slack_s)
+        engines = cls(recognizer, tts, tts_variation=config.tts_variation, speech=speech)
         for kiosk in config.kiosks.values():  # load what the kiosks need now, not during a citizen's turn
             engines.recognizer_for(kiosk.get("asr_model"))
             engines.tts_for(kiosk.get("voice"))
@@ -103,13 +110,16 @@ class Engines:
         return self.voices[voice]
 
 
-def kiosk_transport(websocket: WebSocket, state: SessionState, config: BridgeConfig, out_rate: int):
+def kiosk_transport(
+    websocket: WebSocket, state: SessionState, config: BridgeConfig, out_rate: int, seats: Seats | None = None
+):
     """The websocket as a Pipecat transport speaking protocol v1 (docs/protocol.md)."""
     serializer = KioskSerializer(
         state,
         audio_limit=AudioRateLimit(margin=config.audio_rate_margin, burst_s=config.audio_burst_s),
         token=config.token,
         default_mode=config.mode,
+        hands_free_seats=seats,
     )
     return FastAPIWebsocketTransport(
         websocket,
@@ -153,6 +163,7 @@ def build_pipeline(
         out_sample_rate=out_rate,
         profile=config.profile,
         elderly_rate=config.elderly_rate,
+        max_hands_free=config.max_hands_free,
     )
     return Pipeline(
         [
@@ -168,6 +179,7 @@ def build_pipeline(
                 vad_stop_s=config.vad_stop_s,
                 recognizers=engines.recognizer_for,
                 errors=errors,
+                scheduler=engines.asr,
             ),
             RasaProcessor(rasa, state, errors=errors),
             SpeechSynthesizer(
@@ -179,6 +191,7 @@ def build_pipeline(
                 elderly_rate=config.elderly_rate,
                 voices=engines.tts_for,
                 errors=errors,
+                pool=engines.speech,
             ),
             transport.output(),
         ]
@@ -192,10 +205,11 @@ async def run_session(
     metrics: BridgeMetrics,
     recorder: Recorder | None = None,
     book: SessionBook | None = None,
+    seats: Seats | None = None,
 ) -> None:
     """One kiosk connection, from accept to close: its state, its pipeline, and what is kept when it ends."""
     state = SessionState(speaking_rate=config.speaking_rate, end_silence_s=config.end_silence_s, book=book)
-    transport = kiosk_transport(websocket, state, config, engines.tts.sample_rate)
+    transport = kiosk_transport(websocket, state, config, engines.tts.sample_rate, seats)
 
     async def close(code: int, error: dict) -> None:
         with contextlib.suppress(Exception):
@@ -226,6 +240,8 @@ async def run_session(
         await runner.add_workers(worker)
         await runner.run()
     finally:
+        if seats is not None:
+            seats.give_back(state)
         await rasa.aclose()
         if book is not None and state.hello:
             book.left(state.session_id, state.last_activity)
@@ -241,6 +257,7 @@ def create_app(config: BridgeConfig, engines: Engines | None = None) -> FastAPI:
     recorder = Recorder(Path(config.recordings_dir), config.retention_days) if config.recordings_dir else None
     gate = asyncio.Lock()
     book = SessionBook.from_secret(config.session_secret, config.inactivity_s, config.redis_url)
+    hands_free = Seats(config.max_hands_free)  # admission control (avatar_bridge/admission.py)
 
     @app.get("/health")
     async def health():
@@ -249,11 +266,14 @@ def create_app(config: BridgeConfig, engines: Engines | None = None) -> FastAPI:
             "protocol": protocol.VERSION,
             "active_sessions": metrics.active_sessions,
             "max_sessions": config.max_sessions,
+            "hands_free_sessions": hands_free.taken,
+            "max_hands_free": config.max_hands_free,
         }
 
     @app.get("/metrics", response_class=PlainTextResponse)
     async def prometheus():
-        return metrics.render()
+        engines = app.state.engines
+        return metrics.render(queues={"asr": engines.asr.counters, "tts": engines.speech.counters})
 
     @app.websocket("/ws")
     async def ws(websocket: WebSocket):
@@ -274,7 +294,7 @@ def create_app(config: BridgeConfig, engines: Engines | None = None) -> FastAPI:
             await websocket.close(1013, "too many sessions")
             return
         try:
-            await run_session(websocket, config, app.state.engines, metrics, recorder, book)
+            await run_session(websocket, config, app.state.engines, metrics, recorder, book, hands_free)
         except Exception:
             _LOG.exception("session crashed")
         finally:

@@ -90,6 +90,13 @@ class ConfigError(ValueError):
 
 
 DEFAULT_RASA_PORT = 5005
+# Admission limits from `make bench-capacity` (benchmarks/results/capacity.json, capacity_push_to_talk.json; the
+# reasoning is in docs/benchmarks.md, "Capacity per box"). Measured on a 2-core box shared with four other workers,
+# where no N held voice-to-voice p95 <= 1.2 s: 4 hands-free kiosks came closest (p50 0.63 s, p95 1.34 s; 8 gave
+# p95 ~2 s), and 8 push-to-talk kiosks were all answered (p50 0.68 s, p95 2.2 s; 16 gave p95 6.1 s). Re-run the
+# benchmark on the production box, alone, and set these from its capacity line.
+MEASURED_MAX_HANDS_FREE = 4
+MEASURED_MAX_SESSIONS = 8
 
 
 def rasa_url_from_env(env: Mapping[str, str] = os.environ) -> str:
@@ -163,7 +170,14 @@ class BridgeConfig:
         env="LOBBY_REDIS_URL",
         metavar="URL",
     )
-    max_sessions: int = option(8, "kiosks served at once; more are refused with too_many_sessions")
+    # Admission limits: measured with `make bench-capacity` (docs/benchmarks.md, "Capacity per box"), see MEASURED_*
+    max_sessions: int = option(
+        MEASURED_MAX_SESSIONS, "kiosks served at once (measured capacity); more are refused with too_many_sessions"
+    )
+    max_hands_free: int = option(
+        MEASURED_MAX_HANDS_FREE,
+        "hands-free kiosks served at once (measured capacity); more are served push-to-talk (hands_free_unavailable)",
+    )
     inactivity_s: float = option(60.0, "seconds of inactivity before a conversation resets")
     max_messages_per_s: int = option(20, "control messages per second a client may send", flag="--max-messages")
     audio_rate_margin: float = option(1.5, "audio faster than real time x this (after a burst) is rate_limited")
@@ -182,6 +196,9 @@ class BridgeConfig:
     elderly_end_silence_s: float = option(2.0, "the same in elderly mode")
     elderly_rate: float = option(0.85, "speaking rate multiplier in elderly mode")
     partial_interval_s: float = option(1.0, "hands-free partial transcripts every N s of speech, 0 = off")
+    tts_later_slack_s: float = option(
+        0.5, "a reply's later sentence waits behind first sentences of other replies for at most this long"
+    )
     echo_dbfs: float = option(-35.0, "while the avatar speaks, quieter speech counts as its own echo")
     # privacy: audio is not kept unless a folder is given
     recordings_dir: str | None = option(

@@ -45,6 +45,7 @@ from pipecat.services.settings import STTSettings, TTSSettings
 from pipecat.utils.time import time_now_iso8601
 
 from avatar_bridge import protocol
+from avatar_bridge.admission import HANDS_FREE_UNAVAILABLE
 from avatar_bridge.config import KioskProfile
 from avatar_bridge.frames import (
     Errors,
@@ -77,6 +78,7 @@ class SessionSettings:
     profile: Callable[[str], KioskProfile] = field(default=lambda kiosk_id: KioskProfile(kiosk_id))
     position: Callable[[KioskProfile], str | None] = field(default=lambda profile: profile.position)
     elderly_rate: float = 0.85
+    max_hands_free: int | None = None  # hands-free seats of the bridge (for the message when none is free)
 
 
 class SessionController(FrameProcessor):
@@ -210,6 +212,14 @@ class SessionController(FrameProcessor):
             ", elderly" if self.state.elderly else "",
         )
         await self._session(reason)
+        await self._check_mode(message.get("mode") or profile.mode)
+
+    async def _check_mode(self, asked: str | None) -> None:
+        """The serializer serves hands-free only while a seat is free: say so when it fell back to push-to-talk."""
+        if asked == "hands_free" and not self.state.hands_free:
+            _LOG.warning("session %s: no hands-free seat free; push-to-talk", self.state.session_id)
+            text = HANDS_FREE_UNAVAILABLE.format(limit=self.settings.max_hands_free)
+            await self._error("hands_free_unavailable", text)
 
     async def _open_conversation(self, resume: dict | None) -> str:
         """`hello.resume`: continue that conversation if this bridge issued it to this kiosk, else a fresh one."""
@@ -244,6 +254,7 @@ class SessionController(FrameProcessor):
         if "follow_language" in message:
             self.state.follow_language = message["follow_language"]
         await self._apply_settings()
+        await self._check_mode(message.get("mode"))
         _LOG.info("session %s: settings %s", self.state.session_id, {k: v for k, v in message.items() if k != "type"})
         await self._send(protocol.state(self._activity()))
 

@@ -36,7 +36,8 @@ class BridgeMetrics:
                 counts[-1] += 1
                 self.sums[stage] += ms
 
-    def render(self) -> str:
+    def render(self, queues: dict[str, Counter] | None = None) -> str:
+        """`queues`: the shared ASR / TTS queues' counters ("<kind>_run", "_dropped", "_refused", "_wait_ms")."""
         with self._lock:
             lines = [
                 "# TYPE lobby_bridge_active_sessions gauge",
@@ -56,4 +57,20 @@ class BridgeMetrics:
                     lines.append(f'lobby_bridge_stage_ms_bucket{{stage="{stage}",le="{bound}"}} {n}')
                 lines.append(f'lobby_bridge_stage_ms_sum{{stage="{stage}"}} {self.sums[stage]}')
                 lines.append(f'lobby_bridge_stage_ms_count{{stage="{stage}"}} {counts[-1]}')
+            for queue, counters in sorted((queues or {}).items()):
+                lines += _queue_lines(queue, dict(counters))
             return "\n".join(lines) + "\n"
+
+
+def _queue_lines(queue: str, counters: dict[str, int]) -> list[str]:
+    """lobby_bridge_<queue>_jobs_total{kind,outcome} and lobby_bridge_<queue>_wait_ms_sum{kind}."""
+    lines = [f"# TYPE lobby_bridge_{queue}_jobs_total counter"]
+    waits = [f"# TYPE lobby_bridge_{queue}_wait_ms_sum counter"]
+    for key, n in sorted(counters.items()):
+        kind, _, outcome = key.rpartition("_")
+        if outcome == "ms":
+            kind = key.removesuffix("_wait_ms")
+            waits.append(f'lobby_bridge_{queue}_wait_ms_sum{{kind="{kind}"}} {n}')
+        else:
+            lines.append(f'lobby_bridge_{queue}_jobs_total{{kind="{kind}",outcome="{outcome}"}} {n}')
+    return lines + waits

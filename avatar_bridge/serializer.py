@@ -29,6 +29,7 @@ from pipecat.frames.frames import (
 from pipecat.serializers.base_serializer import FrameSerializer
 
 from avatar_bridge import protocol
+from avatar_bridge.admission import Seats
 from avatar_bridge.frames import AudioEndMarkerFrame, ProtocolErrorFrame
 from avatar_bridge.protocol import INPUT_SAMPLE_RATE, ProtocolError
 from avatar_bridge.state import SessionState
@@ -89,8 +90,10 @@ class KioskSerializer(FrameSerializer):
         audio_limit: AudioRateLimit | None = None,
         token: str | None = None,
         default_mode: Callable[[str], str | None] = lambda kiosk_id: None,
+        hands_free_seats: Seats | None = None,
     ):
         super().__init__()
+        self.hands_free_seats = hands_free_seats  # None = no limit on hands-free sessions
         self.state = state
         self.max_audio_frame = max_audio_frame
         self.audio_limit = audio_limit or AudioRateLimit()
@@ -145,6 +148,17 @@ class KioskSerializer(FrameSerializer):
             return None
         return InputAudioRawFrame(audio=data, sample_rate=INPUT_SAMPLE_RATE, num_channels=1)
 
+    def _set_mode(self, mode: str) -> None:
+        """Hands-free only while a hands-free seat is free (admission control); else push-to-talk, which the
+        controller tells the client (it compares the mode asked for with `state.hands_free`)."""
+        seats = self.hands_free_seats
+        if mode == "hands_free":
+            self.state.hands_free = seats is None or seats.take(self.state)
+        else:
+            self.state.hands_free = False
+            if seats is not None:
+                seats.give_back(self.state)
+
     def _control(self, text: str) -> Frame | None:
         if len(text) > MAX_TEXT_FRAME:
             raise ProtocolError("message_too_large", f"text frame of {len(text)} characters; limit {MAX_TEXT_FRAME}")
@@ -159,9 +173,9 @@ class KioskSerializer(FrameSerializer):
             self.state.hello = True
             mode = message.get("mode") or self.default_mode(message["kiosk_id"])
             if mode:
-                self.state.hands_free = mode == "hands_free"
+                self._set_mode(mode)
         elif kind == "settings" and "mode" in message:  # here, so audio right behind it is judged by the new mode
-            self.state.hands_free = message["mode"] == "hands_free"
+            self._set_mode(message["mode"])
         elif kind == "audio_start":
             if message["sample_rate"] != INPUT_SAMPLE_RATE:
                 raise ProtocolError(

@@ -25,11 +25,14 @@ sends `language` to the client and a LanguageHeardFrame to the controller, and
 the HeardFrame carries the language so this very turn reaches the dialogue core
 with it.
 
-Partials never make the final transcript wait: the model serialises calls, so
-a partial decode still running when the VAD pause comes would hold the
-speculative decode behind it. If that partial already covers all the speech
-(it started in the pause's silence), it *is* the speculation; no partial
-starts during a pause.
+Decodes go through the bridge's shared DecodeScheduler (avatar_bridge/asr_scheduler.py):
+final and speculative decodes before partials, partials refused or dropped
+under load. A refused or dropped partial stretches this session's partial
+interval (doubling, up to MAX_PARTIAL_INTERVAL_S) until one gets through.
+Partials never make the final transcript wait: a partial decode already
+running when the VAD pause comes would hold the speculative decode behind it,
+so if that partial already covers all the speech (it started in the pause's
+silence), it *is* the speculation; no partial starts during a pause.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ from pipecat.utils.time import time_now_iso8601
 
 from avatar_bridge import pipecat_compat as compat
 from avatar_bridge import protocol
+from avatar_bridge.asr_scheduler import DecodeScheduler, cancel, shielded
 from avatar_bridge.frames import (
     AudioEndMarkerFrame,
     Errors,
@@ -66,12 +70,14 @@ from avatar_bridge.frames import (
 )
 from avatar_bridge.recordings import Recorder
 from avatar_bridge.state import SessionState
+from avatar_bridge.work_queue import Job
 from voice.asr import Recognizer
 from voice.correction import Corrector, shared_corrector
 
 _LOG = logging.getLogger(__name__)
 MIN_PARTIAL_AUDIO_S = 0.6  # no partial before this much new audio
 FOLLOWED_LANGUAGES = ("en", "zh")  # language following switches between the languages the guide answers in
+MAX_PARTIAL_INTERVAL_S = 4.0  # under load the partial interval doubles up to this
 
 
 class SpeculatedSegment(bytes):
@@ -91,6 +97,7 @@ class VoiceSTTService(SegmentedSTTService):
         corrector: Corrector | None = None,
         recognizers: Callable[[str | None], Recognizer] | None = None,
         errors: Errors | None = None,
+        scheduler: DecodeScheduler | None = None,
         **kwargs,
     ):
         kwargs.setdefault("ttfs_p99_latency", 1.5)
@@ -104,6 +111,7 @@ class VoiceSTTService(SegmentedSTTService):
         self.recognizer = recognizer
         self._recognizers = recognizers or (lambda model: recognizer)  # model name (None = default) -> recogniser
         self.errors = errors or Errors()
+        self.scheduler = scheduler or DecodeScheduler()  # the bridge's shared one; a private one when alone
         self._end_of_turn_ms: int | None = None
         self.state = state or SessionState()
         self.partial_interval_s = partial_interval_s
@@ -115,7 +123,7 @@ class VoiceSTTService(SegmentedSTTService):
         self._vad_paused = False
         self._speculation: asyncio.Task | None = None
         self.vad_stop_s = vad_stop_s  # the VAD pause follows at least this much silence
-        self._partial_decode: tuple[int, asyncio.Future] | None = None  # (audio bytes, decode) in flight
+        self._partial_decode: tuple[int, Job] | None = None  # (audio bytes, decode) in flight
 
     async def _update_settings(self, delta: STTSettings):
         """STTUpdateSettingsFrame from the controller: this kiosk's ASR model (None = the bridge's)."""
@@ -178,22 +186,32 @@ class VoiceSTTService(SegmentedSTTService):
             partial = self._partial_decode
             silence_bytes = int(quiet_s * self.sample_rate) * 2
             heard = len(compat.segment_audio(self))
-            if partial is not None and not partial[1].done() and partial[0] >= heard - silence_bytes:
-                self._speculation = partial[1]  # that partial heard the whole utterance: no second decode
+            if (
+                partial is not None
+                and partial[1].started
+                and not partial[1].future.done()
+                and partial[0] >= heard - silence_bytes
+            ):
+                # that partial heard the whole utterance and is running: no second decode
+                self._speculation = asyncio.ensure_future(shielded(partial[1]))
                 return
             audio = bytes(compat.segment_audio(self)) + self._trailing_silence()
             self._speculation = asyncio.ensure_future(self._decode(audio))
 
     def _drop_speculation(self) -> None:
         if self._speculation is not None:
-            # The decode thread still finishes (its result is ignored): a pause inside a sentence costs one
-            # wasted decode, which the next one waits for. Silero rarely hears 60 ms of quiet mid-phrase.
+            # A decode still queued never runs; one already running finishes (its result is ignored): a pause
+            # inside a sentence costs at most one wasted decode. Silero rarely hears 60 ms of quiet mid-phrase.
             self._speculation.cancel()
             self._speculation = None
 
     async def _decode(self, audio: bytes):
+        """A final (or speculative) decode: first in the bridge's queue."""
         follow = FOLLOWED_LANGUAGES if self.state.follow_language else ()
-        return await self.recognizer.atranscribe(audio, self.sample_rate, language=self.state.language, follow=follow)
+        job = self.scheduler.final(
+            self.recognizer, audio, self.sample_rate, self.state.language, owner=self, follow=follow
+        )
+        return await job.future
 
     async def _language_switch(self, transcript) -> str | None:
         """Language following: the turn was heard in another followed language. The client is told here, before
@@ -230,27 +248,37 @@ class VoiceSTTService(SegmentedSTTService):
 
     async def _partial_loop(self) -> None:
         decoded = 0
+        interval = self.partial_interval_s
         while True:
-            await asyncio.sleep(self.partial_interval_s)
+            await asyncio.sleep(interval)
             if self._vad_paused:
                 continue  # a pause may be the end: keep the CPU for the speculative decode
             audio = bytes(compat.segment_audio(self))
             if len(audio) - decoded < MIN_PARTIAL_AUDIO_S * self.sample_rate * 2:
                 continue
-            decoded = len(audio)
-            decode = asyncio.ensure_future(self._decode(audio))
-            self._partial_decode = (len(audio), decode)
+            follow = FOLLOWED_LANGUAGES if self.state.follow_language else ()  # a partial may become the final
+            job = self.scheduler.partial(
+                self.recognizer, audio, self.sample_rate, self.state.language, owner=self, follow=follow
+            )
+            if job is None:  # the recogniser is busy with finals: try again later, less often
+                interval = min(interval * 2, MAX_PARTIAL_INTERVAL_S)
+                continue
+            self._partial_decode = (len(audio), job)
             try:
-                result = await asyncio.shield(decode)  # it may become the speculation: never cancel it from here
+                result = await shielded(job)  # it may become the speculation: never cancel it from here
             except asyncio.CancelledError:
-                if asyncio.current_task().cancelling():
-                    raise
-                continue  # the speculation it became was dropped (the citizen went on)
+                if not job.started:
+                    cancel(job)  # the turn ended before it ran: it never will
+                raise
             except Exception:
                 _LOG.exception("partial ASR failed")
                 continue
             finally:
                 self._partial_decode = None
+            if result is None:  # dropped for a final decode
+                interval = min(interval * 2, MAX_PARTIAL_INTERVAL_S)
+                continue
+            decoded, interval = len(audio), self.partial_interval_s
             if result.text and compat.segment_open(self):
                 await self.push_frame(
                     OutputTransportMessageUrgentFrame(

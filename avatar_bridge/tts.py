@@ -12,6 +12,8 @@ It tells the controller, upstream, when it starts and finishes a reply
 (ReplyStartedFrame / ReplyFinishedFrame, which also says whether the reply was a
 farewell); the controller derives "the avatar is speaking" and renews the
 session after a farewell. Voice changes arrive as Pipecat's TTSUpdateSettingsFrame.
+Sentences are synthesised through the bridge's shared SynthesisPool (first
+sentences of replies before later ones; avatar_bridge/tts_pool.py).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from avatar_bridge import gestures, protocol
 from avatar_bridge.captions import DisplayAligner
 from avatar_bridge.frames import BotReplyFrame, Errors, ReplyFinishedFrame, ReplyStartedFrame
 from avatar_bridge.state import SessionState
+from avatar_bridge.tts_pool import SynthesisPool
 from voice.cjk import has_cjk
 from voice.streaming import SpeechChunk, stream_speech
 from voice.tts import engine_for_language
@@ -102,9 +105,11 @@ class SpeechSynthesizer(FrameProcessor):
         out_sample_rate: int | None = None,
         voices: Callable[[str | None], TTSEngine] | None = None,
         errors: Errors | None = None,
+        pool: SynthesisPool | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self.pool = pool or SynthesisPool()  # the bridge's shared synthesis queue; a private one when alone
         self.packet_bytes = packet_bytes  # the output transport's audio packet size
         self.engine = engine  # may be swapped per session for the kiosk's voice (same sample rate)
         self._voices = voices or (lambda voice: engine)  # voice name (None = the bridge's) -> engine
@@ -206,7 +211,9 @@ class SpeechSynthesizer(FrameProcessor):
         try:
             rate = self.state.speaking_rate * (self.elderly_rate if self.state.elderly else 1.0)
             engine = self._engine_for(language)
-            self._stream = stream = stream_speech(engine, reply.text, rate=rate, language=language)
+            self._stream = stream = stream_speech(
+                engine, reply.text, rate=rate, language=language, synthesize=self.pool.synthesize
+            )
             async for chunk in stream:
                 if seq == 0:
                     await self.push_frame(TTSStartedFrame(context_id=uid))

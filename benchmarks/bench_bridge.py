@@ -16,7 +16,8 @@ Measured (client-side wall clock):
 - text turn -> first audio frame.
 - barge-in stop: the citizen starts talking over a reply -> the last audio frame
   of that reply arrives.
-- voice-to-voice p95 with 1, 4 and 8 kiosks talking at once.
+- voice-to-voice p95 with 1, 4 and 8 kiosks talking at once (the stress line); every reply is played in
+  full (with `playback` acknowledgements), so it is synthesised and sent in full as in a hall.
 """
 
 from __future__ import annotations
@@ -185,16 +186,38 @@ async def open_kiosk(url: str, kiosk_id: str = "entrance") -> Client:
     return client
 
 
-async def voice_turn(client: Client, utt: Utterance) -> dict:
+async def play_reply(client: Client, uid: str, mark: int, timeout: float = 60) -> dict:
+    """Play reply `uid` in full as the kiosk page does: `playback started` when its first audio frame arrives,
+    `playback finished` once all its audio would have been played (first frame + the `speech` durations).
+    Returns the first audio frame's time, the reply's audio length and its `metrics`."""
+    i, _, _ = await client.wait("speech", mark, timeout=timeout, utterance_id=uid)
+    _, t_audio, _ = await client.wait("audio", i, timeout=timeout)
+    await client.send({"type": "playback", "utterance_id": uid, "state": "started"})
+    j, _, end = await client.wait("speech_end", i, timeout=timeout, utterance_id=uid)
+    audio_ms = sum(m["duration_ms"] for _, k, m in client.events[i:j] if k == "speech" and m["utterance_id"] == uid)
+    await asyncio.sleep(max(0.0, t_audio + audio_ms / 1000 - time.perf_counter()))
+    await client.send({"type": "playback", "utterance_id": uid, "state": "finished"})
+    _, _, metrics = await client.wait("metrics", j, timeout=timeout, utterance_id=uid)
+    return {"first_audio_t": t_audio, "audio_ms": audio_ms, "metrics": metrics, "interrupted": end["interrupted"]}
+
+
+async def voice_turn(client: Client, utt: Utterance, play_full: bool = False) -> dict:
+    """One hands-free question. The single-kiosk runs interrupt the reply after its first audio frame (only the
+    start of the reply is measured); `play_full` plays it to the end, so it is synthesised and sent in full, as
+    a hall lives it (the stress line: several kiosks at once)."""
     mark = len(client.events)
     start = await client.stream(utt.pcm)
     _, _, bot = await client.wait("bot_message", mark)
     uid = bot["utterance_id"]
-    i, _, _ = await client.wait("speech", mark, utterance_id=uid)
-    _, t_audio, _ = await client.wait("audio", i)
     transcript = next((m for _, k, m in client.events[mark:] if k == "transcript" and m["kind"] == "final"), None)
-    await client.send({"type": "interrupt"})
-    _, _, metrics = await client.wait("metrics", mark, utterance_id=uid)
+    if play_full:
+        reply = await play_reply(client, uid, mark)
+        t_audio, metrics = reply["first_audio_t"], reply["metrics"]
+    else:
+        i, _, _ = await client.wait("speech", mark, utterance_id=uid)
+        _, t_audio, _ = await client.wait("audio", i)
+        await client.send({"type": "interrupt"})
+        _, _, metrics = await client.wait("metrics", mark, utterance_id=uid)
     turns_seen = sum(1 for _, k, m in client.events[mark:] if k == "transcript" and m["kind"] == "final")
     await client.fresh()
     return {
@@ -283,7 +306,7 @@ async def bench_concurrent(url: str, utts: list[Utterance], kiosks: int, rounds:
     async def talk(k: int, client: Client) -> None:
         await asyncio.sleep(k * 0.05)  # they start talking within a few hundred ms of each other
         for r in range(rounds):
-            result = await voice_turn(client, utts[(k + r) % len(utts)])
+            result = await voice_turn(client, utts[(k + r) % len(utts)], play_full=True)
             latencies.append(result["voice_to_voice_ms"])
 
     try:
@@ -308,6 +331,8 @@ def start_bridge(rasa_url: str, model: str, port: int, log_path: Path, extra: li
         "--tts-variation",
         "0",
         "--max-sessions",
+        "16",
+        "--max-hands-free",  # every stress kiosk hands-free: the admission limit is what this measures against
         "16",
         "--log-level",
         "INFO",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,6 +58,15 @@ class SpeechChunk:
         return round(len(self.audio) * 1000 / self.sample_rate)
 
 
+# (engine, sentence, rate, language, sentence index) -> Speech; a server may queue syntheses its own way
+Synthesize = Callable[[TTSEngine, str, float, "str | None", int], Awaitable[Speech]]
+
+
+async def synthesize_in_thread(engine: TTSEngine, sentence: str, rate: float, language: str | None, index: int):
+    """The default: one worker thread per call (the engine's lock serialises them)."""
+    return await asyncio.to_thread(engine.synthesize_sentence, sentence, rate, language)
+
+
 _DONE = object()
 CLAUSE_PAUSE_S = 0.12  # after a first clause cut off for a quick start: a comma's pause, not a full stop's
 
@@ -73,8 +83,10 @@ class SpeechStream:
         normalize: bool = True,
         lookahead: int = 1,
         first_clause_words: int | None = 8,
+        synthesize: Synthesize | None = None,
     ):
         engine.check_rate(rate)
+        self._synthesize = synthesize or synthesize_in_thread
         self.engine = engine
         self.rate = rate
         self.language = engine.check_language(language)
@@ -126,7 +138,7 @@ class SpeechStream:
                 if self._cancelled:
                     return
                 started = time.perf_counter()
-                speech = await asyncio.to_thread(self.engine.synthesize_sentence, sentence, self.rate, self.language)
+                speech = await self._synthesize(self.engine, sentence, self.rate, self.language, index)
                 self.synthesized += 1
                 is_last = index == len(self.sentences) - 1
                 if not is_last:

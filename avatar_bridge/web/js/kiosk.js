@@ -204,6 +204,14 @@ function onMessage(message) {
         // a bridge without run-time settings: reconnect, the new hello carries them (the screen is kept)
         kiosk.client.ws?.close();
       }
+      if (message.code === "hands_free_unavailable" && settings.mode === "hands_free") {
+        // the bridge is at its hands-free capacity and serves this session push-to-talk (docs/protocol.md);
+        // not saved, so the next visit asks for hands-free again
+        stopHandsFree();
+        settings.mode = "push_to_talk";
+        applySettings();
+        micLabel();
+      }
       break;
     default:
       break;

@@ -1,0 +1,35 @@
+"""One synthesis queue for every kiosk session of the bridge: first sentences first.
+
+A citizen waits for the first sentence of a reply; the later ones only have to
+arrive before the sentence ahead of them has been played (audio goes out at
+about twice real time, and a sentence lasts a second or more). So when several
+replies are synthesised at once, a first sentence runs before later sentences
+submitted up to `later_slack_s` earlier (earliest deadline first, so a later
+sentence that has waited that long goes ahead and speech does not stall).
+A sentence whose reply was interrupted before it started is never synthesised.
+"""
+
+from __future__ import annotations
+
+from avatar_bridge.work_queue import WorkQueue
+from voice.tts.base import Speech, TTSEngine
+
+FIRST, LATER = "tts_first", "tts_later"
+
+
+class SynthesisPool:
+    def __init__(self, later_slack_s: float = 0.5, queue: WorkQueue | None = None):
+        self.later_slack_s = later_slack_s
+        self.queue = queue or WorkQueue("tts", workers=1)
+
+    async def synthesize(
+        self, engine: TTSEngine, sentence: str, rate: float, language: str | None, index: int
+    ) -> Speech:
+        """voice.streaming's `synthesize` hook: sentence `index` of a reply, queued by urgency."""
+        kind, slack = (FIRST, 0.0) if index == 0 else (LATER, self.later_slack_s)
+        job = self.queue.submit(lambda: engine.synthesize_sentence(sentence, rate, language), kind, slack)
+        return await job.future
+
+    @property
+    def counters(self):
+        return self.queue.counters
