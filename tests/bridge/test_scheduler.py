@@ -24,7 +24,7 @@ class GatedRecognizer:
     gate: threading.Event = field(default_factory=threading.Event)
     running: threading.Event = field(default_factory=threading.Event)
 
-    def transcribe(self, audio: bytes, sample_rate: int, language: str | None = None):
+    def transcribe(self, audio: bytes, sample_rate: int, language: str | None = None, follow=()):
         self.running.set()
         self.gate.wait(30)
         if audio == b"boom":

@@ -201,6 +201,16 @@ def test_errors_and_notices_are_told_in_chinese(page, page_bridge):
     assert "隐私" in page.locator("#notice").inner_text()
 
 
+def test_when_the_guide_hears_mandarin_the_screen_switches_to_chinese_and_says_so(page, page_bridge):
+    page.goto(f"{page_bridge.http}/kiosk?kiosk=entrance&lang=en")
+    page.wait_for_selector("body[data-ready]")
+    heard = "{type: 'language', language: 'zh', previous: 'en', reason: 'detected', confidence: 0.93}"
+    page.evaluate(f"lobbyKiosk.receive({heard})")
+    assert page.evaluate("document.documentElement.lang").startswith("zh")
+    assert "中文" in page.locator("#notice").inner_text()
+    assert english_on_screen(page.evaluate(SCREEN_TEXT)) == []
+
+
 CAPTION_WATCH = r"""
 window.highlighted = [];
 new MutationObserver(() => {

@@ -182,6 +182,15 @@ function onMessage(message) {
         kiosk.partial.replaceChildren(h("span", { class: "msg-text" }, message.text));
       }
       break;
+    case "language":
+      // language following (docs/protocol.md): the bridge heard the citizen speak the other language and the
+      // session answers in it from this turn on; the screen follows and says so (not saved: a visit's choice)
+      if (languageOf(message.language) && message.language !== settings.language) {
+        settings.language = languageOf(message.language);
+        applySettings();
+        notice(t.languageFollowed);
+      }
+      break;
     case "bot_message":
       showBotMessage(message);
       break;
