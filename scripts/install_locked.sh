@@ -1,5 +1,6 @@
 # install_locked NAME PYTHON LOCK: build or update the environment $LOBBY_VENVS/NAME from its hash-pinned lock.
-# Source it (scripts/setup.sh does); needs LOBBY_VENVS and `say` from scripts/env.sh.
+# Source it (scripts/setup.sh does); needs LOBBY_ROOT, LOBBY_VENVS and `say` from scripts/env.sh. LOCK is relative
+# to LOBBY_ROOT, and so is locks/pip.txt.
 #
 # Why this way: every file pip installs must match a sha256 in the lock (--require-hashes), and nothing outside
 # the lock is pulled in (--no-deps), so a re-uploaded or hijacked release on the index cannot reach a kiosk;
@@ -15,7 +16,7 @@ _pip_locked() {  # _pip_locked DIR LOCK, without the index's "location is ignore
 
 install_locked() {
     local name="$1" python="$2" lock="$3"
-    local root; root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+    local root="$LOBBY_ROOT"
     local dir="$LOBBY_VENVS/$name" stamp="$LOBBY_VENVS/$name/.lobby-stamp"
     local want; want="lock:$(cat "$root/locks/pip.txt" "$root/$lock" | sha256sum | cut -c1-16)"
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi

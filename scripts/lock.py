@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess  # nosec B404  # runs uv and the environments' own interpreters with fixed argument lists
 import sys
@@ -60,6 +61,37 @@ ENVIRONMENTS: tuple[Environment, ...] = (
     ),
     Environment("tools", "3.11", ("tools/requirements.txt",), ("tools/constraints.txt",)),
 )
+
+
+@dataclass(frozen=True)
+class Pin:
+    """One locked package: normalised name, exact version, the sha256 of every file pip may install for it."""
+
+    name: str
+    version: str
+    hashes: tuple[str, ...]
+
+
+def normalise(name: str) -> str:
+    """PEP 503 name, so `PyYAML`, `pyyaml` and `ruamel.yaml`/`ruamel-yaml` compare equal."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def read_lock(path: Path) -> dict[str, Pin]:
+    """The pins of a lock file as `make lock` writes it (`name==version \\` then `--hash=sha256:...` lines)."""
+    pins: dict[str, Pin] = {}
+    current: tuple[str, str] | None = None
+    hashes: list[str] = []
+    for line in [*path.read_text().splitlines(), ""]:
+        requirement = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==([^\s;\\]+)", line)
+        if requirement or not line.strip():
+            if current:
+                pins[current[0]] = Pin(current[0], current[1], tuple(hashes))
+            current, hashes = None, []
+        if requirement:
+            current = (normalise(requirement.group(1)), requirement.group(3))
+        hashes += re.findall(r"--hash=sha256:([0-9a-f]{64})", line)
+    return pins
 
 
 class LockError(RuntimeError):
