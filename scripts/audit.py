@@ -128,10 +128,13 @@ def exit_code(outcomes: list[Outcome]) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make audit", description=__doc__.split("\n")[0])
     parser.add_argument("--service", choices=("pypi", "osv"), default="pypi", help="pip-audit's advisory source")
-    parser.add_argument("--no-npm", action="store_true", help="skip npm audit")
+    parser.add_argument("only", nargs="*", help=f"subset of {', '.join((*LOCKS, 'npm'))} (default: all)")
     args = parser.parse_args(argv)
-    outcomes = [audit_lock(name, args.service) for name in LOCKS]
-    if not args.no_npm:
+    unknown = sorted(set(args.only) - {*LOCKS, "npm"})
+    if unknown:
+        parser.error(f"unknown {', '.join(unknown)}; choose from {', '.join((*LOCKS, 'npm'))}")
+    outcomes = [audit_lock(name, args.service) for name in LOCKS if not args.only or name in args.only]
+    if not args.only or "npm" in args.only:
         outcomes.append(audit_npm())
     for outcome in outcomes:
         print(f"{outcome.source:24} {outcome.status:12} {outcome.checked:4} checked  {outcome.note}".rstrip())
