@@ -105,7 +105,9 @@ def venvs() -> Path:
 def python_version(env: Environment) -> str:
     """Full version (e.g. 3.11.7) of the interpreter the environment runs on: markers such as
     `python_full_version < '3.11.3'` decide whether a package belongs in the lock."""
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
     candidates = [venvs() / env.name / "bin" / "python", shutil.which(f"python{env.python}")]
+    candidates += sorted(pyenv.glob(f"{env.python}.*/bin/python{env.python}"))  # as scripts/setup.sh finds them
     for candidate in candidates:
         if candidate and Path(candidate).exists():
             out = subprocess.run(  # nosec B603  # fixed arguments, our own interpreter
