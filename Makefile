@@ -2,8 +2,9 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 APP_PY := .venv/app/bin/python
+TOOLS_PY := .venv/tools/bin/python
 
-.PHONY: help setup train run run-cluster test chat card-schema lint bench-dialogue bench-nlu-ablation bench-voice bench-voice-zh bench-trainer bench-bridge bench-capacity bench-web bench-biasing bench-spoken gesture-strip clean
+.PHONY: help setup train run run-cluster test chat card-schema lint bench-dialogue bench-nlu-ablation bench-voice bench-voice-zh bench-trainer bench-bridge bench-capacity bench-web bench-biasing bench-spoken gesture-strip clean lock sbom audit
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -64,6 +65,15 @@ bench-web: train ## kiosk page benchmark in headless Chromium -> benchmarks/resu
 
 gesture-strip: setup ## screenshots of the 13 gestures in Chromium -> docs/img/gestures.png (docs/web.md)
 	@nice -n 10 $(APP_PY) -m scripts.gesture_strip
+
+lock: ## re-make the hash-pinned locks/ from the requirement files (needs the package index; docs/security/supply-chain.md)
+	@source scripts/env.sh && $(TOOLS_PY) -m scripts.lock $(ARGS)
+
+sbom: setup ## CycloneDX SBOMs of each Python environment and the npm packages, offline -> artifacts/sbom/
+	@source scripts/env.sh && $(TOOLS_PY) -m scripts.sbom $(ARGS)
+
+audit: setup ## pip-audit over every lock + npm audit (needs the advisory databases; exit 2 = could not check)
+	@source scripts/env.sh && $(TOOLS_PY) -m scripts.audit $(ARGS)
 
 clean: ## remove environments, trained models and local state (var/)
 	rm -rf .venv models/dialogue models/asr models/tts models/encoder var .rasa

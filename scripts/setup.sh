@@ -36,29 +36,13 @@ find_python() {  # $1 = minor version, e.g. 3.10
 PY310="$(find_python 3.10)"
 PY311="$(find_python 3.11)"
 
-# make_venv NAME PYTHON FILES... : (re)install when any requirement file changed.
-make_venv() {
-    local name="$1" python="$2"; shift 2
-    local dir="$LOBBY_VENVS/$name" stamp="$LOBBY_VENVS/$name/.lobby-stamp"
-    local files=() args=() f
-    for f in "$@"; do [ -f "$f" ] && files+=("$f"); done
-    local want; want="$(cat "${files[@]}" | sha256sum | cut -c1-16)"
-    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
-    say "setting up the '$name' environment ($(basename "$python"))"
-    [ -x "$dir/bin/python" ] || "$python" -m venv "$dir"
-    "$dir/bin/python" -m pip install -q --disable-pip-version-check --upgrade "pip<25" 2>&1 | grep -v "is ignored" || true
-    for f in "${files[@]}"; do
-        case "$f" in *constraints*) args+=(-c "$f") ;; *) args+=(-r "$f") ;; esac
-    done
-    "$dir/bin/python" -m pip install -q --disable-pip-version-check "${args[@]}" 2>&1 | grep -v "is ignored" || true
-    "$dir/bin/python" -m pip check >/dev/null || { "$dir/bin/python" -m pip check; exit 1; }
-    echo "$want" > "$stamp"
-}
-
-make_venv rasa "$PY310" nlu/requirements.txt nlu/constraints.txt
-make_venv actions "$PY311" actions/requirements.txt actions/constraints.txt
-make_venv app "$PY311" requirements-app.txt voice/requirements.txt voice/requirements-models.txt \
-    avatar_bridge/requirements.txt trainer/requirements.txt app-constraints.txt
+# One environment per service, each installed from its hash-pinned lock (scripts/install_locked.sh, locks/).
+source scripts/install_locked.sh
+install_locked rasa "$PY310" locks/rasa.txt
+install_locked actions "$PY311" locks/actions.txt
+install_locked app "$PY311" locks/app.txt
+# Supply-chain tools (uv, bandit, cyclonedx-bom, pip-audit) apart from the services' pins: make lock/sbom/audit, bandit test.
+install_locked tools "$PY311" locks/tools.txt
 
 # --- browser-side packages (kiosk page, widget, accessibility tests; pinned in package-lock.json) ---
 if [ -f package-lock.json ]; then

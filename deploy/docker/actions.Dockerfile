@@ -2,8 +2,10 @@
 #   docker build -f deploy/docker/actions.Dockerfile -t lobby-guide/actions .
 FROM python:3.11-slim-bookworm
 WORKDIR /app
-COPY actions/requirements.txt actions/constraints.txt actions/
-RUN pip install --no-cache-dir -r actions/requirements.txt -c actions/constraints.txt
+# Exactly the hash-pinned files of locks/actions.txt (make lock), as scripts/setup.sh installs them.
+COPY locks/pip.txt locks/actions.txt locks/
+RUN pip install --no-cache-dir --require-hashes --no-deps -r locks/pip.txt \
+    && pip install --no-cache-dir --require-hashes --no-deps -r locks/actions.txt && pip check
 COPY . .
 ENV PYTHONPATH=/app
 # The service retriever's passage embeddings for this knowledge base, built into the image.

