@@ -124,3 +124,17 @@ def active(state: State, policy: AccountPolicy, username: str | None = None) -> 
     return [
         SessionInfo(r["id"], r["username"], r["created_at"], r["last_seen"], r["ip"], r["user_agent"]) for r in rows
     ]
+
+
+def revoke_others(state: State, username: str, keep_token: str) -> int:
+    """Sign the user out everywhere but the browser holding `keep_token`; returns how many sessions ended."""
+    with state.engine.begin() as conn:
+        return conn.execute(
+            delete(sessions).where((sessions.c.username == username) & (sessions.c.token_hash != digest(keep_token)))
+        ).rowcount
+
+
+def session_hash(state: State, session_id: int) -> str | None:
+    """The stored digest of a listed session (to mark "this browser" in a list; never the id itself)."""
+    with state.engine.connect() as conn:
+        return conn.execute(select(sessions.c.token_hash).where(sessions.c.id == session_id)).scalar()

@@ -18,12 +18,12 @@ from starlette.middleware.sessions import SessionMiddleware
 from trainer import auth, jobs, tracker
 from trainer.config import Settings
 from trainer.request_context import RequestContext
-from trainer.routes import accounts, conversations, intents, signin, work
+from trainer.routes import accounts, conversations, intents, own_account, signin, work
 from trainer.routes.deps import CsrfError, LoginRequired, Trainer, page, user_or_none
 from trainer.state import State
 
 COOKIE = "lobby_trainer"
-ROUTERS = (signin.router, conversations.router, intents.router, work.router, accounts.router)
+ROUTERS = (signin.router, conversations.router, intents.router, work.router, accounts.router, own_account.router)
 
 
 def _secret(settings: Settings) -> str:

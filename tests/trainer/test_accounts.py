@@ -169,6 +169,21 @@ def test_disabling_a_user_or_changing_their_password_signs_them_out(accounts):
     assert is_signed_in(signed_in(accounts, "dis", "a-brand-new-passphrase"))
 
 
+def test_a_trainer_changes_their_own_password_and_their_other_sessions_end(accounts):
+    new_user(accounts, "self", "my-first-passphrase")
+    laptop, office = (
+        signed_in(accounts, "self", "my-first-passphrase"),
+        signed_in(accounts, "self", "my-first-passphrase"),
+    )
+    assert "(this browser)" in laptop.get("/account").text
+    wrong = {"current": "not-my-passphrase", "password": "my-second-passphrase", "again": "my-second-passphrase"}
+    assert flashes(laptop.post("/account/password", wrong).text)[0].startswith("Not changed: the current password")
+    right = {**wrong, "current": "my-first-passphrase"}
+    assert "Password changed; 1 other session(s) signed out." in flashes(laptop.post("/account/password", right).text)
+    assert is_signed_in(laptop) and not is_signed_in(office)
+    assert is_signed_in(signed_in(accounts, "self", "my-second-passphrase"))
+
+
 def test_the_last_admin_cannot_be_disabled_or_demoted(accounts):
     ada = accounts.client("ada")
     assert "Not changed: ada is the last enabled admin; make another admin first" in flashes(
