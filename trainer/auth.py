@@ -155,8 +155,7 @@ class SignIn:
 def sign_in(state: State, username: str, password: str, ip: str, policy: AccountPolicy) -> SignIn:
     """Check a password through the throttle (web form and command line alike), and audit a failure."""
     wait = throttle.wait_seconds(state, username, ip, policy)
-    if wait > 0:
-        state.log(username[:64] or "?", "sign_in_throttled", wait_seconds=round(wait))
+    if wait > 0:  # not audited: the failure that set the lock was, and a flood must not grow the log
         return SignIn(None, wait)
     role = verify(state, username, password)
     if role is None:
