@@ -126,6 +126,7 @@ def active_admins(state: State) -> list[str]:
 def remove_user(state: State, username: str) -> None:
     with state.engine.begin() as conn:
         conn.execute(delete(users).where(users.c.username == username))
+        conn.execute(delete(account_status).where(account_status.c.username == username))  # a new namesake starts clean
     sessions.revoke_user(state, username)
 
 
