@@ -112,10 +112,10 @@ def bench_inbox(tmp: Path, conversations: int) -> dict:
     settings = Settings(project=project, tracker_url=f"sqlite:///{tracker_db}", rasa_url="http://127.0.0.1:9",
                         rasa_token="x", state_dir=project / "var" / "trainer")  # fmt: skip
     settings.ensure_dirs()
-    auth.add_user(State.open(settings.state_db_url), "bench", "bench-password", "admin")
+    auth.add_user(State.open(settings.state_db_url), "bench", "inbox-timing-phrase", "admin")
     server = TrainerServer(settings).start()
     try:
-        client = _signed_in(server.url, "bench", "bench-password")
+        client = _signed_in(server.url, "bench", "inbox-timing-phrase")
         start = time.perf_counter()
         first = client.get("/inbox")
         first.raise_for_status()

@@ -74,19 +74,34 @@ def settings_for(project: Path, servers: DialogueServers | None = None, **kw) ->
     )
 
 
-def cli(settings: Settings, *args: str, stdin: str | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
-    """Run `python -m trainer` as a user would, against the given workspace."""
+def cli(
+    settings: Settings, *args: str, stdin: str | None = None, timeout: float = 900, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Run `python -m trainer` as a user would, against the given workspace.
+
+    A command naming a test account with `--user NAME` signs in with that account's password through
+    `LOBBY_TRAINER_PASSWORD`, as a script would; `env` adds or overrides variables (an empty
+    LOBBY_TRAINER_PASSWORD runs the command with no password at all). Standard input is never a
+    terminal, so a command that would ask for a password is refused instead of waiting.
+    """
     cmd = [str(VENVS / "app" / "bin" / "python"), "-m", "trainer", "--project", str(settings.project),
            "--tracker-url", settings.tracker_url, "--rasa-url", settings.rasa_url, "--token", settings.rasa_token,
            "--state-dir", str(settings.state_dir), *args]  # fmt: skip
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(settings.state_dir),
-           "RASA_CACHE_DIRECTORY": str(RASA_CACHE), "MPLCONFIGDIR": str(settings.state_dir / "mpl")}  # fmt: skip
-    return subprocess.run(cmd, cwd=ROOT, env=env, input=stdin, capture_output=True, text=True, timeout=timeout)
+    base = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(settings.state_dir),
+            "RASA_CACHE_DIRECTORY": str(RASA_CACHE), "MPLCONFIGDIR": str(settings.state_dir / "mpl")}  # fmt: skip
+    if "--user" in args and args[args.index("--user") + 1] in PASSWORDS:
+        base["LOBBY_TRAINER_PASSWORD"] = PASSWORDS[args[args.index("--user") + 1]]
+    full_env = {k: v for k, v in {**base, **(env or {})}.items() if v}
+    return subprocess.run(
+        cmd, cwd=ROOT, env=full_env, input=stdin or "", capture_output=True, text=True, timeout=timeout
+    )
 
 
 def add_accounts(settings: Settings) -> None:
+    """The admin ada (the first admin, so no sign-in needed) and the annotator ann, added by ada."""
     for name, role in (("ada", "admin"), ("ann", "annotator")):
-        result = cli(settings, "users", "add", name, "--role", role, "--password-stdin", stdin=PASSWORDS[name] + "\n")
+        result = cli(settings, "users", "add", name, "--role", role, "--password-stdin", "--user", "ada",
+                     stdin=PASSWORDS[name] + "\n")  # fmt: skip
         assert result.returncode == 0, result.stderr
 
 

@@ -6,13 +6,18 @@
     python -m trainer inbox --language zh              # conversations with a message in Chinese
     python -m trainer annotate "when do you close" --intent hall_hours --user alice
     python -m trainer train --user alice               # validate, train, evaluate (progress printed)
-    python -m trainer evaluate [--model NAME]
+    python -m trainer evaluate [--model NAME] --user alice
     python -m trainer activate NAME --user alice [--override-reason TEXT]
     python -m trainer rollback --user alice
+    python -m trainer sessions list | revoke ID | revoke --of NAME --user alice     (admin)
+    python -m trainer tokens issue NAME | list | revoke ID --user alice             (admin)
+    python -m trainer audit [--limit N] --user alice                                (admin)
 
-Commands that change something take `--user`, a trainer account whose role is enforced (the
-command line trusts the shell user to be who they say, as anyone with shell access can read the
-database anyway); everything they do lands in the audit log like changes made in the web pages.
+Commands that change something act as a trainer account that proves who it is: the account's
+password (asked on the terminal, or from $LOBBY_TRAINER_PASSWORD or --password-file), or an API
+token an admin issued ($LOBBY_TRAINER_API_TOKEN or --api-token-file). Its role is enforced, and
+everything it does lands in the audit log (with the shell account it ran from), like changes made
+in the web pages.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import os
 import sys
 from pathlib import Path
 
+from trainer import audit
 from trainer.config import Settings
 
 
@@ -46,19 +52,10 @@ def _state(settings: Settings):
 
 
 def _user(state, args, permission: str) -> str:
-    from trainer import auth
+    """The account this command acts as, once its password or API token checks out and its role allows it."""
+    from trainer import cli_auth
 
-    name = args.user or os.environ.get("LOBBY_TRAINER_USER")
-    if not name:
-        raise SystemExit(f"error: say who you are with --user NAME (a trainer account allowed to {permission})")
-    role = auth.role_of(state, name)
-    if role is None:
-        raise SystemExit(f"error: there is no trainer account called {name} (create one with `users add`)")
-    try:
-        auth.require(name, role, permission)
-    except auth.Forbidden as exc:
-        raise SystemExit(f"refused: {exc}") from None
-    return name
+    return cli_auth.authenticate(state, args, permission, _settings(args).accounts)
 
 
 def cmd_serve(args, settings: Settings) -> int:
@@ -219,29 +216,130 @@ def cmd_models(args, settings: Settings) -> int:
     return 0
 
 
+def _new_password(args, username: str) -> str | None:
+    """A new account's password: --password-stdin, $LOBBY_TRAINER_NEW_PASSWORD, or asked twice on a terminal."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if os.environ.get("LOBBY_TRAINER_NEW_PASSWORD"):
+        return os.environ["LOBBY_TRAINER_NEW_PASSWORD"]
+    if not sys.stdin.isatty():
+        print("refused: give the new password with --password-stdin or $LOBBY_TRAINER_NEW_PASSWORD", file=sys.stderr)
+        return None
+    password = getpass.getpass(f"new password for {username}: ")
+    if getpass.getpass("again: ") != password:
+        print("the passwords differ; nothing changed", file=sys.stderr)
+        return None
+    return password
+
+
 def cmd_users(args, settings: Settings) -> int:
-    from trainer import auth
+    from trainer import account_admin, auth
 
     state = _state(settings)
     if args.users_command == "list":
         for u in auth.list_users(state):
-            print(f"{u['username']}  {u['role']}")
+            print(f"{u['username']}  {u['role']}{'  (disabled)' if u['disabled'] else ''}")
         return 0
-    password = os.environ.get("LOBBY_TRAINER_PASSWORD")
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    if not password:
-        password = getpass.getpass(f"password for {args.username}: ")
-        if getpass.getpass("again: ") != password:
-            print("the passwords differ; nothing changed", file=sys.stderr)
-            return 2
+    bootstrap = args.users_command == "add" and args.role == "admin" and not auth.active_admins(state)
+    # The first admin needs nobody's permission (whoever can run this can read the database anyway);
+    # every later account change needs a signed-in admin.
+    by = f"{audit.cli_origin()} (first admin)" if bootstrap else _user(state, args, "manage_users")
     try:
-        auth.add_user(state, args.username, password, args.role)
+        if args.users_command == "add":
+            password = _new_password(args, args.username)
+            if password is None:
+                return 2
+            account_admin.add_user(state, by, args.username, password, args.role)
+            print(f"added {args.username} ({args.role})")
+        elif args.users_command == "passwd":
+            password = _new_password(args, args.username)
+            if password is None:
+                return 2
+            n = account_admin.reset_password(state, by, args.username, password)
+            print(f"password of {args.username} changed; {n} session(s) signed out")
+        elif args.users_command == "disable":
+            n = account_admin.disable(state, by, args.username)
+            print(f"disabled {args.username}; {n} session(s) signed out")
+        elif args.users_command == "enable":
+            account_admin.enable(state, by, args.username)
+            print(f"enabled {args.username}")
+        elif args.users_command == "role":
+            account_admin.change_role(state, by, args.username, args.new_role)
+            print(f"{args.username} is now {args.new_role}")
+        elif args.users_command == "unlock":
+            account_admin.unlock(state, by, args.username)
+            print(f"sign-in for {args.username} unlocked")
     except ValueError as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 2
-    state.log(f"cli:{getpass.getuser()}", "add_user", username=args.username, role=args.role)
-    print(f"added {args.username} ({args.role})")
+    return 0
+
+
+def _when(ts: float | None) -> str:
+    return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else "-"
+
+
+def cmd_sessions(args, settings: Settings) -> int:
+    from trainer import account_admin, sessions
+
+    state = _state(settings)
+    by = _user(state, args, "manage_users")
+    if args.sessions_command == "list":
+        for s in sessions.active(state, settings.accounts, args.of):
+            print(
+                f"#{s.id}  {s.username}  signed in {_when(s.created_at)}  last active {_when(s.last_seen)}  from {s.ip}"
+            )
+        return 0
+    if args.of:
+        print(f"signed {args.of} out of {account_admin.revoke_sessions(state, by, args.of)} session(s)")
+        return 0
+    if args.id is None:
+        print("refused: name a session id, or --of NAME for all of a user's sessions", file=sys.stderr)
+        return 2
+    owner = account_admin.revoke_session(state, by, args.id)
+    if owner is None:
+        print(f"refused: no session {args.id}", file=sys.stderr)
+        return 2
+    print(f"revoked session {args.id} of {owner}")
+    return 0
+
+
+def cmd_tokens(args, settings: Settings) -> int:
+    from trainer import account_admin, tokens
+
+    state = _state(settings)
+    by = _user(state, args, "manage_users")
+    try:
+        if args.tokens_command == "issue":
+            token_id, token = account_admin.issue_token(state, by, args.username, args.label, args.days)
+            print(f"API token #{token_id} for {args.username} (shown only now):", file=sys.stderr)
+            print(token)
+        elif args.tokens_command == "list":
+            for t in tokens.listing(state, args.of):
+                st = "usable" if t.usable else "revoked" if t.revoked_at else "expired"
+                print(f"#{t.id}  {t.username}  {t.label!r}  issued {_when(t.created_at)} by {t.created_by}  "
+                      f"expires {_when(t.expires_at)}  last used {_when(t.last_used)}  {st}")  # fmt: skip
+        elif account_admin.revoke_token(state, by, args.id) is None:
+            print(f"refused: no usable API token {args.id}", file=sys.stderr)
+            return 2
+        else:
+            print(f"revoked API token {args.id}")
+    except ValueError as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_audit(args, settings: Settings) -> int:
+    state = _state(settings)
+    _user(state, args, "manage_users")
+    entries = [e for e in state.audit_entries(args.limit) if not args.action or e["action"] == args.action]
+    if args.json:
+        print(json.dumps(entries, indent=1, default=str))
+        return 0
+    for e in entries:
+        details = json.dumps(e["details"], ensure_ascii=False)
+        print(f"{_when(e['at'])}  {e['user']:16} {e['action']:24} {e.get('origin') or '':28} {details}")
     return 0
 
 
@@ -298,9 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("sender_id")
     s.set_defaults(func=cmd_show)
 
-    def with_user(parser):
-        parser.add_argument("--user", help="trainer account doing this (default $LOBBY_TRAINER_USER)")
-        return parser
+    from trainer.cli_auth import add_arguments as with_user
 
     s = with_user(sub.add_parser("annotate", help="add a message as a training example of an intent"))
     s.add_argument("text")
@@ -333,17 +429,51 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("models", help="list trained models and their evaluation").set_defaults(func=cmd_models)
 
-    s = sub.add_parser("users", help="trainer accounts")
+    s = sub.add_parser("users", help="trainer accounts (changes: admin)")
     us = s.add_subparsers(dest="users_command", required=True)
-    a = us.add_parser("add", help="create an account (the first admin is made this way)")
+    a = with_user(us.add_parser("add", help="create an account (the first admin needs no sign-in)"))
     a.add_argument("username")
     a.add_argument("--role", choices=["annotator", "admin"], default="annotator")
-    a.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    a.add_argument("--password-stdin", action="store_true", help="read the new password from standard input")
+    a = with_user(us.add_parser("passwd", help="set an account's password (its sessions end)"))
+    a.add_argument("username")
+    a.add_argument("--password-stdin", action="store_true", help="read the new password from standard input")
+    for name, text in (("disable", "disable an account (its sessions end)"), ("enable", "enable an account again"),
+                       ("unlock", "lift a sign-in lock-out")):  # fmt: skip
+        with_user(us.add_parser(name, help=text)).add_argument("username")
+    a = with_user(us.add_parser("role", help="change an account's role"))
+    a.add_argument("username")
+    a.add_argument("new_role", choices=["annotator", "admin"])
     us.add_parser("list", help="list accounts")
     s.set_defaults(func=cmd_users)
+
+    s = sub.add_parser("sessions", help="signed-in web sessions: list, revoke (admin)")
+    ss = s.add_subparsers(dest="sessions_command", required=True)
+    with_user(ss.add_parser("list", help="active sessions")).add_argument("--of", metavar="NAME", help="one user's")
+    a = with_user(ss.add_parser("revoke", help="revoke a session by id, or all of a user's with --of"))
+    a.add_argument("id", type=int, nargs="?")
+    a.add_argument("--of", metavar="NAME", help="revoke every session of this user")
+    s.set_defaults(func=cmd_sessions)
+
+    s = sub.add_parser("tokens", help="API tokens for scripts: issue, list, revoke (admin)")
+    ts = s.add_subparsers(dest="tokens_command", required=True)
+    a = with_user(ts.add_parser("issue", help="issue a token for an account (printed once)"))
+    a.add_argument("username")
+    a.add_argument("--label", default="", help="what the token is for")
+    a.add_argument("--days", type=float, help="expire after this many days (default: never)")
+    with_user(ts.add_parser("list", help="tokens and their state")).add_argument("--of", metavar="NAME")
+    with_user(ts.add_parser("revoke", help="revoke a token by id")).add_argument("id", type=int)
+    s.set_defaults(func=cmd_tokens)
+
+    s = with_user(sub.add_parser("audit", help="the audit log, newest first (admin)"))
+    s.add_argument("--limit", type=int, default=50)
+    s.add_argument("--action", help="only this action (e.g. login_failed, disable_user)")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=cmd_audit)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    audit.set_origin(audit.cli_origin())  # every audit entry this command writes says where it came from
     return args.func(args, _settings(args))

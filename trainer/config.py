@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from trainer.policy import AccountPolicy
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -63,6 +65,8 @@ class Settings:
     similarity_threshold: float = 0.85
     low_confidence: float = 0.6
     rasa_cache_dir: Path | None = None
+    # Session timeouts and limits, sign-in lock-out (trainer/policy.py, docs/security/accounts.md).
+    accounts: AccountPolicy = field(default_factory=AccountPolicy)
 
     @property
     def rasa_urls(self) -> list[str]:

@@ -30,6 +30,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
+from trainer.audit import checked_details, current_origin
+
 metadata = MetaData()
 
 users = Table(
@@ -49,6 +51,7 @@ audit = Table(
     Column("user", String(64), nullable=False),
     Column("action", String(64), nullable=False),
     Column("details", Text, nullable=False),
+    Column("origin", String(128)),  # "web <address>", "cli <shell user>@<host>" (added by `_upgrade`)
 )
 
 reviewed = Table(
@@ -148,6 +151,28 @@ def _drop_stale_index(engine: Engine) -> None:
             table.drop(conn, checkfirst=True)
 
 
+_APPEND_ONLY = (
+    "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit "
+    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit "
+    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+)
+
+
+def _upgrade(engine: Engine) -> None:
+    """Bring a database made by an older trainer up to date: columns added since, and the audit log's
+    append-only triggers (SQLite refuses any UPDATE or DELETE of an audit row from then on)."""
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            have = {row[1] for row in conn.exec_driver_sql(f'PRAGMA table_info("{table.name}")')}
+            for column in table.columns:
+                if column.name not in have:
+                    kind = column.type.compile(engine.dialect)
+                    conn.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}')
+        for statement in _APPEND_ONLY:
+            conn.exec_driver_sql(statement)
+
+
 @dataclass
 class State:
     engine: Engine
@@ -158,13 +183,18 @@ class State:
         if url.startswith("sqlite"):
             event.listen(engine, "connect", _sqlite_pragmas)
         _drop_stale_index(engine)
+        from trainer import account_tables  # noqa: F401  (registers the account-security tables)
+
         metadata.create_all(engine)
+        if url.startswith("sqlite"):
+            _upgrade(engine)
         return cls(engine)
 
     def log(self, user: str, action: str, **details: Any) -> None:
-        """Append to the audit log: who did what, when."""
+        """Append to the audit log: who did what, when, and from where (never a password or token)."""
+        row = {"at": time.time(), "user": user, "action": action, "details": json.dumps(checked_details(details))}
         with self.engine.begin() as conn:
-            conn.execute(insert(audit).values(at=time.time(), user=user, action=action, details=json.dumps(details)))
+            conn.execute(insert(audit).values(**row, origin=current_origin()))
 
     def audit_entries(self, limit: int = 200) -> list[dict]:
         with self.engine.connect() as conn:

@@ -17,11 +17,13 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from trainer import auth, jobs, tracker
 from trainer.config import Settings
-from trainer.routes import accounts, conversations, intents, signin, work
+from trainer.request_context import RequestContext
+from trainer.routes import accounts, conversations, intents, own_account, signin, work
 from trainer.routes.deps import CsrfError, LoginRequired, Trainer, page, user_or_none
 from trainer.state import State
 
-ROUTERS = (signin.router, conversations.router, intents.router, work.router, accounts.router)
+COOKIE = "lobby_trainer"
+ROUTERS = (signin.router, conversations.router, intents.router, work.router, accounts.router, own_account.router)
 
 
 def _secret(settings: Settings) -> str:
@@ -60,13 +62,18 @@ def create_app(settings: Settings) -> FastAPI:
     state = State.open(settings.state_db_url)
     jobs.mark_abandoned(state)
     app = FastAPI(title="Lobby Guide trainer", docs_url=None, redoc_url=None, openapi_url=None)
+    # The signed cookie carries only the CSRF token, flash messages and the id of a server-side session
+    # (trainer/sessions.py): who is signed in, and for how long, is decided by the database.
+    policy = settings.accounts
     app.add_middleware(
         SessionMiddleware,
         secret_key=_secret(settings),
-        session_cookie="lobby_trainer",
-        max_age=12 * 3600,
+        session_cookie=COOKIE,
+        max_age=int(policy.absolute_seconds),
         same_site="strict",
+        https_only=policy.cookie_secure == "always",
     )
+    app.add_middleware(RequestContext, cookie_name=COOKIE, secure_on_https=policy.cookie_secure == "auto")
     app.state.settings, app.state.state = settings, state
     app.state.trainer = Trainer(settings, state, tracker.open_tracker(settings.tracker_url))
     app.add_exception_handler(LoginRequired, _login_required)

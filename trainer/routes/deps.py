@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
 
-from trainer import auth
+from trainer import auth, sessions
 from trainer.config import Settings
 from trainer.language import CHINESE, language_name, text_language
 from trainer.state import State
@@ -68,8 +68,10 @@ def trainer_of(request: Request) -> Trainer:
 
 
 def user_or_none(request: Request) -> User | None:
-    name = request.session.get("user")
-    role = auth.role_of(trainer_of(request).state, name) if name else None
+    """The signed-in user, from the server-side session the cookie names (revoked or timed out: None)."""
+    app = trainer_of(request)
+    name = sessions.lookup(app.state, request.session.get("sid", ""), app.settings.accounts)
+    role = auth.role_of(app.state, name) if name else None
     return (name, role) if role else None
 
 
