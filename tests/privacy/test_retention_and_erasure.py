@@ -1,0 +1,176 @@
+"""Old conversations and what they made are deleted on schedule; one conversation is erased on request, by an admin.
+
+Real databases: the tracker file written by the project's Rasa tracker store (in Rasa's environment), the
+action store written by actions/store.py, recordings laid out as the bridge keeps them; the command line
+run as an operator runs it (`python -m privacy ...`, a subprocess of the app environment).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from actions.store import Store
+from testkit.dialogue import ROOT
+from tests.privacy.seed import write_recording, write_tracker
+from trainer import auth
+from trainer.state import State
+
+NOW = dt.datetime.now().replace(microsecond=0)
+OLD = NOW - dt.timedelta(days=40)
+RECENT = NOW - dt.timedelta(days=2)
+
+
+def privacy_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "privacy", *args], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env
+    )
+
+
+def rows(db, sql: str, *params) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+@pytest.fixture(scope="module")
+def tracker_template(tmp_path_factory):
+    """Three conversations written by the masked tracker store: one 40 days old, one recent, one to erase."""
+    db = tmp_path_factory.mktemp("tracker") / "tracker.db"
+    write_tracker(
+        db,
+        [
+            ("old-1", OLD.timestamp(), "my phone is 13812345678", "Booked under the name Wang Fang", "Wang Fang"),
+            ("recent-1", RECENT.timestamp(), "where is window 3", "Floor 1.", "Li Na"),
+            ("erase-me", RECENT.timestamp(), "I am Zhang Wei", "Booked under the name Zhang Wei", "Zhang Wei"),
+        ],
+    )
+    return db.read_bytes()
+
+
+@pytest.fixture
+def places(tmp_path, tracker_template):
+    tracker = tmp_path / "tracker.db"
+    tracker.write_bytes(tracker_template)
+    actions = tmp_path / "actions.db"
+    store = Store(actions)
+    for conversation, when in (("old-1", OLD), ("recent-1", RECENT), ("erase-me", RECENT)):
+        store.issue_ticket(conversation, "passport_travel_permit", "B", "B", when)
+        store.book(conversation, "passport_travel_permit", when.date(), "10:30", f"name of {conversation}", when)
+        store.record_handoff(conversation, None, "entrance", "asked for a person", when)
+        store.remember(conversation, "appt_name", f"name of {conversation}", when)
+    # booked long ago for a day still to come: kept until that day is past the period too
+    store.book("old-1", "passport_travel_permit", NOW.date() + dt.timedelta(days=3), "11:00", "future", OLD)
+    store.engine.dispose()
+    recordings = tmp_path / "recordings"
+    write_recording(recordings, OLD.date().isoformat(), "old-1")
+    write_recording(recordings, RECENT.date().isoformat(), "recent-1")
+    write_recording(recordings, RECENT.date().isoformat(), "erase-me", 1)
+    write_recording(recordings, RECENT.date().isoformat(), "erase-me", 2)
+    return {"tracker": tracker, "actions": actions, "recordings": recordings}
+
+
+def where(places) -> list[str]:
+    return [
+        f"--tracker-db={places['tracker']}",
+        f"--actions-db={places['actions']}",
+        f"--recordings={places['recordings']}",
+    ]
+
+
+def senders(places) -> set[str]:
+    return {r[0] for r in rows(places["tracker"], "SELECT DISTINCT sender_id FROM events")}
+
+
+def conversations_in(places, table: str) -> list[str]:
+    return sorted(r[0] for r in rows(places["actions"], f"SELECT conversation_id FROM {table}"))
+
+
+def test_retention_deletes_what_is_older_than_the_period_and_keeps_the_rest(places):
+    result = privacy_cli("retention", "--days", "30", *where(places))
+    assert result.returncode == 0, result.stderr
+    assert "deleted 1 conversations, 4 events, 1 tickets, 1 appointments, 1 handoffs, 1 personal values" in (
+        result.stdout
+    ), result.stdout
+    assert senders(places) == {"recent-1", "erase-me"}
+    assert conversations_in(places, "tickets") == ["erase-me", "recent-1"]
+    assert conversations_in(places, "handoffs") == ["erase-me", "recent-1"]
+    assert conversations_in(places, "personal_values") == ["erase-me", "recent-1"]
+    kept = rows(places["actions"], "SELECT conversation_id, name FROM appointments ORDER BY id")
+    assert kept == [("recent-1", "name of recent-1"), ("erase-me", "name of erase-me"), ("old-1", "future")]
+    assert sorted(p.name for p in places["recordings"].iterdir()) == [RECENT.date().isoformat()]
+
+
+def test_a_dry_run_counts_and_deletes_nothing(places):
+    result = privacy_cli("retention", "--days", "30", "--dry-run", *where(places))
+    assert result.returncode == 0, result.stderr
+    assert "would delete 1 conversations, 4 events" in result.stdout and "1 recordings" in result.stdout
+    assert senders(places) == {"old-1", "recent-1", "erase-me"}
+    assert len(conversations_in(places, "tickets")) == 3
+
+
+def test_the_period_comes_from_LOBBY_RETENTION_DAYS_and_a_bad_one_is_refused(places):
+    env = {**os.environ, "LOBBY_RETENTION_DAYS": "50"}
+    kept_all = privacy_cli("retention", *where(places), env=env)
+    assert kept_all.returncode == 0 and "deleted 0 conversations" in kept_all.stdout, kept_all.stdout
+    refused = privacy_cli("retention", "--days", "0", *where(places))
+    assert refused.returncode != 0 and "at least 1 day" in refused.stderr
+    missing = privacy_cli("retention", "--days", "30", "--tracker-db", str(places["tracker"]) + ".nope")
+    assert missing.returncode == 2 and "no database at" in missing.stderr
+    assert senders(places) == {"old-1", "recent-1", "erase-me"}
+
+
+@pytest.fixture
+def trainer_state(tmp_path):
+    folder = tmp_path / "trainer"
+    folder.mkdir()
+    state = State.open(f"sqlite:///{folder / 'trainer.db'}")
+    auth.add_user(state, "alice", "correct horse battery", "admin")
+    auth.add_user(state, "bob", "correct horse battery", "annotator")
+    return folder, state
+
+
+def test_an_admin_erases_one_conversation_everywhere_and_it_is_audited(places, trainer_state):
+    folder, state = trainer_state
+    result = privacy_cli("erase", "erase-me", "--user", "alice", "--state-dir", str(folder), *where(places))
+    assert result.returncode == 0, result.stderr
+    assert (
+        "deleted 1 conversations, 4 events, 1 tickets, 1 appointments, 1 handoffs, 1 personal values, 2 recordings"
+        in (result.stdout)
+    )
+    assert senders(places) == {"old-1", "recent-1"}
+    for table in ("tickets", "appointments", "handoffs", "personal_values"):
+        assert "erase-me" not in conversations_in(places, table), table
+        assert "recent-1" in conversations_in(places, table), table
+    left = [p.name for day in places["recordings"].iterdir() for p in day.iterdir()]
+    assert not [name for name in left if name.startswith("erase-me")] and "recent-1-001.wav" in left
+    (entry,) = [e for e in state.audit_entries() if e["action"] == "erase_conversation"]
+    assert entry["user"] == "alice" and entry["details"]["sender_id"] == "erase-me"
+    assert entry["details"]["events"] == 4 and entry["details"]["appointments"] == 1
+    assert entry["details"]["recordings"] == 2
+
+
+def test_erasure_is_refused_to_anyone_but_an_admin_and_the_attempt_is_audited(places, trainer_state):
+    folder, state = trainer_state
+    for who in (["--user", "bob"], ["--user", "mallory"], []):
+        env = {k: v for k, v in os.environ.items() if k != "LOBBY_TRAINER_USER"}
+        result = privacy_cli("erase", "erase-me", *who, "--state-dir", str(folder), *where(places), env=env)
+        assert result.returncode == 2 and "refused" in result.stderr, (who, result.stderr)
+    assert "only an admin" in privacy_cli("erase", "erase-me", "--user", "bob", "--state-dir", str(folder)).stderr
+    assert senders(places) == {"old-1", "recent-1", "erase-me"}
+    refusals = [e for e in state.audit_entries() if e["action"] == "erase_refused"]
+    assert len(refusals) == 4 and {e["details"]["sender_id"] for e in refusals} == {"erase-me"}
+
+
+def test_an_erasure_dry_run_counts_without_deleting_or_auditing_a_deletion(places, trainer_state):
+    folder, state = trainer_state
+    result = privacy_cli(
+        "erase", "erase-me", "--user", "alice", "--dry-run", "--state-dir", str(folder), *where(places)
+    )
+    assert result.returncode == 0 and "would delete 1 conversations, 4 events" in result.stdout, result.stdout
+    assert "erase-me" in senders(places)
+    assert not [e for e in state.audit_entries() if e["action"] == "erase_conversation"]
