@@ -52,7 +52,7 @@ def names_in(events: Iterable[Event]) -> set[str]:
 
 def masked_event(data: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
     """An event's JSON with personal data masked in every text, entity, slot value and bot message."""
-    masked = {key: value if key in _KEEP else mask_value(value, names) for key, value in data.items()}
+    masked = mask_value(data, names, keep=_KEEP)
     if isinstance(data.get("parse_data"), dict):
         masked["parse_data"] = mask_value(data["parse_data"], names, keep=_KEEP_PARSED)
     return masked

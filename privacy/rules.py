@@ -66,18 +66,23 @@ def mask_text(text: str | None, names: Iterable[str] = ()) -> str:
 
 
 def mask_value(value: Any, names: Iterable[str] = (), keep: frozenset[str] = frozenset()) -> Any:
-    """Every string inside a JSON-like value masked; mapping keys and the values under `keep` keys untouched."""
+    """Every string inside a JSON-like value masked; mapping keys, and the top-level values under `keep`, untouched.
+
+    `keep` applies at the top only: an event's "name" is an action or slot name, a card's "name" is a person's.
+    """
     names = usable_names(names)
-    return _mask(value, names, keep)
+    if isinstance(value, Mapping):
+        return {k: (v if k in keep else _mask(v, names)) for k, v in value.items()}
+    return _mask(value, names)
 
 
-def _mask(value: Any, names: list[str], keep: frozenset[str]) -> Any:
+def _mask(value: Any, names: list[str]) -> Any:
     if isinstance(value, str):
         return mask_text(value, names)
     if isinstance(value, Mapping):
-        return {k: (v if k in keep else _mask(v, names, keep)) for k, v in value.items()}
+        return {k: _mask(v, names) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_mask(v, names, keep) for v in value]
+        return [_mask(v, names) for v in value]
     return value
 
 
