@@ -11,6 +11,7 @@ recordings to LOBBY_RECORDINGS_DIR (the bridge's --keep-recordings folder), if a
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import getpass
 import logging
@@ -54,7 +55,7 @@ def cmd_retention(args: argparse.Namespace) -> int:
 def cmd_schedule(args: argparse.Namespace) -> int:
     """Run the retention job now and then every `--every-hours`; a failed run is logged and retried next time."""
     days = _days(args.days)
-    stores = _stores(args)
+    stores = dataclasses.replace(_stores(args), missing_ok=True)
     while True:
         try:
             apply_retention(stores, days)

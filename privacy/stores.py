@@ -20,11 +20,19 @@ ROOT = Path(__file__).resolve().parent.parent
 _RECORDING = re.compile(r"(?P<session>.+)-\d{3}\.(?:wav|json)")
 
 
-def engine_for(where: str | Path) -> Engine:
-    """SQLite for a path (or sqlite:/// URL), PostgreSQL through psycopg for a postgresql:// URL."""
+def engine_for(where: str | Path, missing_ok: bool = False) -> Engine | None:
+    """SQLite for a path (or sqlite:/// URL), PostgreSQL through psycopg for a postgresql:// URL.
+
+    A SQLite file that does not exist is an error (a mistyped path must not read as "nothing to delete"),
+    unless `missing_ok`: the scheduled job on a fresh install, before the first conversation, has None.
+    """
     text = str(where)
+    if text.startswith("sqlite:///"):
+        text = text.removeprefix("sqlite:///")
     if "://" not in text:
         if not Path(text).exists():
+            if missing_ok:
+                return None
             raise FileNotFoundError(f"no database at {text}")
         return sa.create_engine(f"sqlite:///{text}", connect_args={"timeout": 30})
     url = sa.make_url(text)
@@ -54,12 +62,13 @@ class Stores:
     tracker: str | None
     actions: str | None
     recordings: Path | None = None
+    missing_ok: bool = False  # the scheduled job: a database not created yet holds nothing to delete
 
     def tracker_engine(self) -> Engine | None:
-        return engine_for(self.tracker) if self.tracker else None
+        return engine_for(self.tracker, self.missing_ok) if self.tracker else None
 
     def actions_engine(self) -> Engine | None:
-        return engine_for(self.actions) if self.actions else None
+        return engine_for(self.actions, self.missing_ok) if self.actions else None
 
 
 def tables(engine: Engine) -> set[str]:

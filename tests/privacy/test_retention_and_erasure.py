@@ -174,3 +174,34 @@ def test_an_erasure_dry_run_counts_without_deleting_or_auditing_a_deletion(place
     assert result.returncode == 0 and "would delete 1 conversations, 4 events" in result.stdout, result.stdout
     assert "erase-me" in senders(places)
     assert not [e for e in state.audit_entries() if e["action"] == "erase_conversation"]
+
+
+def runs_logged(proc: subprocess.Popen, wanted: int = 2) -> list[str]:
+    """The job's per-run log lines, read until `wanted` have come (two prove it repeats); stops at any failure."""
+    runs: list[str] = []
+    for line in proc.stderr:
+        assert "Traceback" not in line and "failed" not in line, line
+        if "retention (30 days)" in line:
+            runs.append(line)
+        if len(runs) == wanted:
+            break
+    return runs
+
+
+def test_the_scheduled_job_runs_at_once_and_again_and_a_database_not_created_yet_is_no_error(places, tmp_path):
+    fresh = tmp_path / "not-created-yet.db"
+    schedule = [sys.executable, "-m", "privacy", "schedule", "--days", "30", "--every-hours", "0.0003"]
+    seeded = subprocess.Popen([*schedule, *where(places)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    empty = subprocess.Popen(
+        [*schedule, "--tracker-db", str(fresh), "--actions-db", str(fresh)], cwd=ROOT, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        seeded_runs, empty_runs = runs_logged(seeded), runs_logged(empty)
+    finally:
+        for proc in (seeded, empty):
+            proc.terminate()
+            proc.wait(10)
+    assert len(seeded_runs) == 2 and len(empty_runs) == 2, (seeded_runs, empty_runs)
+    assert "1 conversations, 4 events, 1 tickets" in seeded_runs[0] and "0 conversations" in seeded_runs[1]
+    assert senders(places) == {"recent-1", "erase-me"}
+    assert "0 conversations, 0 events" in empty_runs[0] and not fresh.exists()
