@@ -41,7 +41,14 @@ def _stores(args: argparse.Namespace) -> Stores:
         tracker=args.tracker_db or default_tracker(),
         actions=args.actions_db or default_actions(),
         recordings=Path(recordings) if recordings else None,
+        trainer=_trainer_settings(args).state_db_url,
     )
+
+
+def _trainer_settings(args: argparse.Namespace):
+    from trainer.config import Settings
+
+    return Settings(state_dir=Path(args.state_dir) if args.state_dir else None)
 
 
 def cmd_retention(args: argparse.Namespace) -> int:
@@ -67,10 +74,9 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 def cmd_erase(args: argparse.Namespace) -> int:
     from privacy.admin import NotAllowed, authenticate_admin
     from privacy.erasure import erase_conversation
-    from trainer.config import Settings
     from trainer.state import State
 
-    settings = Settings(state_dir=Path(args.state_dir) if args.state_dir else None)
+    settings = _trainer_settings(args)
     settings.ensure_dirs()
     state = State.open(settings.state_db_url)
     try:
@@ -104,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
         parser.add_argument(
             "--recordings", help="the bridge's --keep-recordings folder (default $LOBBY_RECORDINGS_DIR)"
         )
+        parser.add_argument("--state-dir", help="trainer state: accounts, audit, inbox index (default var/trainer)")
         return parser
 
     r = where(sub.add_parser("retention", help="delete what is older than the retention period, once"))
@@ -119,7 +126,6 @@ def build_parser() -> argparse.ArgumentParser:
     e = where(sub.add_parser("erase", help="delete one conversation and what it made (admin only, audited)"))
     e.add_argument("sender_id", help="the conversation's session (sender) id")
     e.add_argument("--user", help="trainer admin doing this (default $LOBBY_TRAINER_USER)")
-    e.add_argument("--state-dir", help="trainer state with accounts and audit log (default var/trainer)")
     e.add_argument("--dry-run", action="store_true", help="count what would go; delete nothing")
     e.set_defaults(func=cmd_erase)
     return p

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from privacy.retention import Deleted
-from privacy.stores import Stores, recording_files, tables
+from privacy.stores import Stores, forget_in_trainer, recording_files, tables
 
 _BY_CONVERSATION = ("tickets", "appointments", "handoffs", "personal_values")
 
@@ -52,4 +52,5 @@ def erase_conversation(stores: Stores, sender_id: str, dry_run: bool = False) ->
         handoffs=counts.get("handoffs", 0),
         personal_values=counts.get("personal_values", 0),
         recordings=sum(1 for f in files if f.suffix == ".wav"),
+        trainer_index=forget_in_trainer(stores, [sender_id], dry_run),
     )

@@ -21,7 +21,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from privacy.stores import Stores, tables
+from privacy.stores import Stores, forget_in_trainer, tables
 
 _LOG = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ class Deleted:
     handoffs: int = 0
     personal_values: int = 0
     recordings: int = 0
+    trainer_index: int = 0  # conversations the trainer's inbox listed
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -52,9 +53,9 @@ def _old_conversations(db: sa.Connection, cutoff: float) -> list[str]:
     return [r[0] for r in rows]
 
 
-def _tracker(engine: Engine, cutoff: dt.datetime, dry_run: bool) -> tuple[int, int]:
+def _tracker(engine: Engine, cutoff: dt.datetime, dry_run: bool) -> tuple[list[str], int]:
     if "events" not in tables(engine):
-        return 0, 0
+        return [], 0
     with engine.begin() as db:
         senders = _old_conversations(db, cutoff.timestamp())
         events = 0
@@ -65,7 +66,7 @@ def _tracker(engine: Engine, cutoff: dt.datetime, dry_run: bool) -> tuple[int, i
             events += db.execute(count, {"senders": chunk}).scalar_one()
             if not dry_run:
                 db.execute(sa.delete(sa.table("events")).where(where), {"senders": chunk})
-    return len(senders), events
+    return senders, events
 
 
 # table -> the condition that makes a row old (ISO strings compare in time order)
@@ -113,22 +114,24 @@ def apply_retention(stores: Stores, days: int, now: dt.datetime | None = None, d
     if days < 1:
         raise ValueError("the retention period must be at least 1 day")
     cutoff = (now or dt.datetime.now()) - dt.timedelta(days=days)
-    conversations = events = 0
+    senders: list[str] = []
+    events = 0
     if (tracker := stores.tracker_engine()) is not None:
-        conversations, events = _tracker(tracker, cutoff, dry_run)
+        senders, events = _tracker(tracker, cutoff, dry_run)
         tracker.dispose()
     counts: dict[str, int] = {}
     if (actions := stores.actions_engine()) is not None:
         counts = _actions(actions, cutoff, dry_run)
         actions.dispose()
     deleted = Deleted(
-        conversations=conversations,
+        conversations=len(senders),
         events=events,
         tickets=counts.get("tickets", 0),
         appointments=counts.get("appointments", 0),
         handoffs=counts.get("handoffs", 0),
         personal_values=counts.get("personal_values", 0),
         recordings=_recordings(stores.recordings, cutoff.date(), dry_run),
+        trainer_index=forget_in_trainer(stores, senders, dry_run),
     )
     _LOG.info("retention (%d days%s): %s", days, ", dry run" if dry_run else "", deleted.summary())
     return deleted

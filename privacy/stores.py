@@ -62,6 +62,7 @@ class Stores:
     tracker: str | None
     actions: str | None
     recordings: Path | None = None
+    trainer: str | None = None  # the trainer's database: its inbox index holds (masked) copies of conversations
     missing_ok: bool = False  # the scheduled job: a database not created yet holds nothing to delete
 
     def tracker_engine(self) -> Engine | None:
@@ -69,6 +70,35 @@ class Stores:
 
     def actions_engine(self) -> Engine | None:
         return engine_for(self.actions, self.missing_ok) if self.actions else None
+
+    def trainer_engine(self) -> Engine | None:
+        return engine_for(self.trainer, missing_ok=True) if self.trainer else None  # no trainer yet: no index
+
+
+# The trainer's inbox index and review marks, per conversation (trainer/state.py): copies to forget too.
+TRAINER_TABLES = ("conv_index", "msg_index", "reviewed")
+
+
+def forget_in_trainer(stores: Stores, senders: list[str], dry_run: bool) -> int:
+    """Remove deleted conversations from the trainer's index; returns how many conversations it listed."""
+    engine = stores.trainer_engine()
+    if engine is None or not senders:
+        return 0
+    present = tables(engine)
+    listed = 0
+    with engine.begin() as db:
+        for start in range(0, len(senders), 500):
+            chunk = senders[start : start + 500]
+            where = sa.text("sender_id IN :senders").bindparams(sa.bindparam("senders", expanding=True))
+            if "conv_index" in present:
+                count = sa.select(sa.func.count()).select_from(sa.table("conv_index")).where(where)
+                listed += db.execute(count, {"senders": chunk}).scalar_one()
+            if not dry_run:
+                for table in TRAINER_TABLES:
+                    if table in present:
+                        db.execute(sa.delete(sa.table(table)).where(where), {"senders": chunk})
+    engine.dispose()
+    return listed
 
 
 def tables(engine: Engine) -> set[str]:

@@ -19,7 +19,7 @@ from actions.store import Store
 from testkit.dialogue import ROOT
 from tests.privacy.seed import write_recording, write_tracker
 from trainer import auth
-from trainer.state import State
+from trainer.state import State, conv_index, msg_index, reviewed
 
 NOW = dt.datetime.now().replace(microsecond=0)
 OLD = NOW - dt.timedelta(days=40)
@@ -71,7 +71,16 @@ def places(tmp_path, tracker_template):
     write_recording(recordings, RECENT.date().isoformat(), "recent-1")
     write_recording(recordings, RECENT.date().isoformat(), "erase-me", 1)
     write_recording(recordings, RECENT.date().isoformat(), "erase-me", 2)
-    return {"tracker": tracker, "actions": actions, "recordings": recordings}
+    trainer = tmp_path / "trainer"  # the trainer's inbox has indexed all three, and one is marked reviewed
+    trainer.mkdir()
+    state = State.open(f"sqlite:///{trainer / 'trainer.db'}")
+    with state.engine.begin() as db:
+        for n, (conversation, when) in enumerate((("old-1", OLD), ("recent-1", RECENT), ("erase-me", RECENT))):
+            db.execute(conv_index.insert().values(sender_id=conversation, first_ts=when.timestamp(), turns=1))
+            db.execute(msg_index.insert().values(event_id=n, sender_id=conversation, text="[phone]"))
+            db.execute(reviewed.insert().values(sender_id=conversation, by="ann", at=when.timestamp()))
+    state.engine.dispose()
+    return {"tracker": tracker, "actions": actions, "recordings": recordings, "trainer": trainer}
 
 
 def where(places) -> list[str]:
@@ -79,6 +88,7 @@ def where(places) -> list[str]:
         f"--tracker-db={places['tracker']}",
         f"--actions-db={places['actions']}",
         f"--recordings={places['recordings']}",
+        f"--state-dir={places['trainer']}",
     ]
 
 
@@ -88,6 +98,14 @@ def senders(places) -> set[str]:
 
 def conversations_in(places, table: str) -> list[str]:
     return sorted(r[0] for r in rows(places["actions"], f"SELECT conversation_id FROM {table}"))
+
+
+def in_trainer_index(places) -> dict[str, list[str]]:
+    trainer_db = places["trainer"] / "trainer.db"
+    return {
+        t: sorted(r[0] for r in rows(trainer_db, f"SELECT sender_id FROM {t}"))
+        for t in ("conv_index", "msg_index", "reviewed")
+    }
 
 
 def test_retention_deletes_what_is_older_than_the_period_and_keeps_the_rest(places):
@@ -103,6 +121,7 @@ def test_retention_deletes_what_is_older_than_the_period_and_keeps_the_rest(plac
     kept = rows(places["actions"], "SELECT conversation_id, name FROM appointments ORDER BY id")
     assert kept == [("recent-1", "name of recent-1"), ("erase-me", "name of erase-me"), ("old-1", "future")]
     assert sorted(p.name for p in places["recordings"].iterdir()) == [RECENT.date().isoformat()]
+    assert in_trainer_index(places) == dict.fromkeys(("conv_index", "msg_index", "reviewed"), ["erase-me", "recent-1"])
 
 
 def test_a_dry_run_counts_and_deletes_nothing(places):
@@ -111,6 +130,7 @@ def test_a_dry_run_counts_and_deletes_nothing(places):
     assert "would delete 1 conversations, 4 events" in result.stdout and "1 recordings" in result.stdout
     assert senders(places) == {"old-1", "recent-1", "erase-me"}
     assert len(conversations_in(places, "tickets")) == 3
+    assert in_trainer_index(places)["conv_index"] == ["erase-me", "old-1", "recent-1"]
 
 
 def test_the_period_comes_from_LOBBY_RETENTION_DAYS_and_a_bad_one_is_refused(places):
@@ -125,9 +145,8 @@ def test_the_period_comes_from_LOBBY_RETENTION_DAYS_and_a_bad_one_is_refused(pla
 
 
 @pytest.fixture
-def trainer_state(tmp_path):
-    folder = tmp_path / "trainer"
-    folder.mkdir()
+def trainer_state(places):
+    folder = places["trainer"]
     state = State.open(f"sqlite:///{folder / 'trainer.db'}")
     auth.add_user(state, "alice", "correct horse battery", "admin")
     auth.add_user(state, "bob", "correct horse battery", "annotator")
@@ -135,8 +154,8 @@ def trainer_state(tmp_path):
 
 
 def test_an_admin_erases_one_conversation_everywhere_and_it_is_audited(places, trainer_state):
-    folder, state = trainer_state
-    result = privacy_cli("erase", "erase-me", "--user", "alice", "--state-dir", str(folder), *where(places))
+    _, state = trainer_state
+    result = privacy_cli("erase", "erase-me", "--user", "alice", *where(places))
     assert result.returncode == 0, result.stderr
     assert (
         "deleted 1 conversations, 4 events, 1 tickets, 1 appointments, 1 handoffs, 1 personal values, 2 recordings"
@@ -151,14 +170,16 @@ def test_an_admin_erases_one_conversation_everywhere_and_it_is_audited(places, t
     (entry,) = [e for e in state.audit_entries() if e["action"] == "erase_conversation"]
     assert entry["user"] == "alice" and entry["details"]["sender_id"] == "erase-me"
     assert entry["details"]["events"] == 4 and entry["details"]["appointments"] == 1
-    assert entry["details"]["recordings"] == 2
+    assert entry["details"]["recordings"] == 2 and entry["details"]["trainer_index"] == 1
+    assert in_trainer_index(places)["conv_index"] == ["old-1", "recent-1"]
+    assert "erase-me" not in in_trainer_index(places)["msg_index"] + in_trainer_index(places)["reviewed"]
 
 
 def test_erasure_is_refused_to_anyone_but_an_admin_and_the_attempt_is_audited(places, trainer_state):
     folder, state = trainer_state
     for who in (["--user", "bob"], ["--user", "mallory"], []):
         env = {k: v for k, v in os.environ.items() if k != "LOBBY_TRAINER_USER"}
-        result = privacy_cli("erase", "erase-me", *who, "--state-dir", str(folder), *where(places), env=env)
+        result = privacy_cli("erase", "erase-me", *who, *where(places), env=env)
         assert result.returncode == 2 and "refused" in result.stderr, (who, result.stderr)
     assert "only an admin" in privacy_cli("erase", "erase-me", "--user", "bob", "--state-dir", str(folder)).stderr
     assert senders(places) == {"old-1", "recent-1", "erase-me"}
@@ -167,10 +188,8 @@ def test_erasure_is_refused_to_anyone_but_an_admin_and_the_attempt_is_audited(pl
 
 
 def test_an_erasure_dry_run_counts_without_deleting_or_auditing_a_deletion(places, trainer_state):
-    folder, state = trainer_state
-    result = privacy_cli(
-        "erase", "erase-me", "--user", "alice", "--dry-run", "--state-dir", str(folder), *where(places)
-    )
+    _, state = trainer_state
+    result = privacy_cli("erase", "erase-me", "--user", "alice", "--dry-run", *where(places))
     assert result.returncode == 0 and "would delete 1 conversations, 4 events" in result.stdout, result.stdout
     assert "erase-me" in senders(places)
     assert not [e for e in state.audit_entries() if e["action"] == "erase_conversation"]
