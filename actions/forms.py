@@ -28,6 +28,7 @@ from actions.replies import Reply, choose_service_reply, the, which_service_repl
 from actions.service_info import resolve_service
 from actions.store import store
 from cards import build
+from privacy.rules import PLACEHOLDERS
 
 STARTING_INTENTS = {"queue_ticket", "book_appointment"}
 
@@ -209,7 +210,18 @@ class ValidateAppointmentForm(_ServiceSlot, FormValidationAction):
                 text=zh.BAD_NAME if chinese else "Sorry, I need a name of 2 to 60 letters for the booking."
             )
             return {"appt_name": None}
+        # The tracker store writes the slot masked ("[name]", which is what Rasa reads back next turn):
+        # the real name is kept in the action server's store for the booking.
+        store().remember(tracker.sender_id, "appt_name", name, now())
         return {"appt_name": name}
+
+
+def personal_slot(tracker: Tracker, slot: str) -> str | None:
+    """A personal slot's real value: the slot itself during the turn it was given, else the action store's copy."""
+    value = tracker.get_slot(slot)
+    if value and value not in PLACEHOLDERS:
+        return value
+    return store().recall(tracker.sender_id, slot) if value else None
 
 
 def _minutes(clock: str) -> int:
@@ -310,7 +322,8 @@ class ActionBookAppointment(Action):
         chinese = language(tracker) == CHINESE
         kb = knowledge_base(CHINESE if chinese else None)
         service = kb.get(tracker.get_slot("service"))
-        day_text, slot, name = (tracker.get_slot(s) for s in ("appt_date", "appt_time", "appt_name"))
+        day_text, slot = tracker.get_slot("appt_date"), tracker.get_slot("appt_time")
+        name = personal_slot(tracker, "appt_name")
         if service is None or not (day_text and slot and name):
             dispatcher.utter_message(
                 text=zh.MISSING if chinese else "Sorry, something was missing, so nothing was booked. Let's try again."
@@ -354,4 +367,7 @@ class ActionBookAppointment(Action):
             service_name=service.name,
         )
         send(dispatcher, Reply(text, card))
-        return [SlotSet("appt_date", None), SlotSet("appt_time", None), SlotSet("appt_name", None)]
+        # Naming the name again in this turn's events tells the tracker store to mask it in the confirmation
+        # just sent, even when it was given in an earlier turn (it is stored as "[name]" like the others).
+        return [SlotSet("appt_name", name), SlotSet("appt_date", None), SlotSet("appt_time", None),
+                SlotSet("appt_name", None)]  # fmt: skip

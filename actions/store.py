@@ -73,6 +73,17 @@ HANDOFFS = sa.Table(
     sa.Column("reason", sa.Text),
     sa.Column("created_at", sa.Text, nullable=False),
 )
+# Personal values a form needs later (the appointment name): the tracker store writes them masked
+# (nlu/masked_tracker_store.py), so the real value is kept here, per conversation and slot, and deleted
+# with the conversation (privacy/erasure.py) or when it is older than the retention period.
+PERSONAL = sa.Table(
+    "personal_values",
+    _META,
+    sa.Column("conversation_id", sa.Text, primary_key=True),
+    sa.Column("slot", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Text, nullable=False),
+)
 # Columns added after the first release: an older database gets them on start-up.
 _ADDED_COLUMNS = {"appointments": (("checked_in_at", "TEXT"), ("ticket_number", "TEXT"))}
 
@@ -302,6 +313,28 @@ class Store:
                 .returning(HANDOFFS.c.id)
             )
             return int(result.scalar_one())
+
+    def remember(self, conversation_id: str, slot: str, value: str, now: dt.datetime) -> None:
+        """Keep the real value of a slot the tracker store masks; a later value replaces it."""
+        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        created_at = now.isoformat(timespec="seconds")
+        with self.engine.begin() as db:
+            db.execute(
+                insert(PERSONAL)
+                .values(conversation_id=conversation_id, slot=slot, value=value, created_at=created_at)
+                .on_conflict_do_update(
+                    index_elements=[PERSONAL.c.conversation_id, PERSONAL.c.slot],
+                    set_={"value": value, "created_at": created_at},
+                )
+            )
+
+    def recall(self, conversation_id: str, slot: str) -> str | None:
+        with self.engine.connect() as db:
+            return db.execute(
+                sa.select(PERSONAL.c.value).where(
+                    PERSONAL.c.conversation_id == conversation_id, PERSONAL.c.slot == slot
+                )
+            ).scalar()
 
     def handoffs_for(self, conversation_id: str) -> list[tuple[str | None, str | None, str]]:
         with self.engine.connect() as db:

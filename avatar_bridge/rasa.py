@@ -32,6 +32,7 @@ import cards
 from avatar_bridge import protocol
 from avatar_bridge.frames import BotReplyFrame, Errors, HeardFrame
 from avatar_bridge.state import SessionState, new_id
+from privacy.logtext import loggable
 
 _LOG = logging.getLogger(__name__)
 APOLOGY = "Sorry, I can't look that up right now. Please ask at the help desk on floor 1, or try again in a moment."
@@ -161,11 +162,11 @@ class RasaProcessor(FrameProcessor):
             reply, buttons, replied_cards = APOLOGIES.get(self.state.language, APOLOGY), [], [dict(UNAVAILABLE_CARD)]
         stages["dialogue_ms"] = round((time.perf_counter() - started) * 1000)
         _LOG.info(
-            "session %s turn %d: %r -> %r (%d ms)",
+            "session %s turn %d: %s -> %s (%d ms)",
             self.state.session_id,
             self.state.turns + 1,
-            text,
-            reply,
+            loggable(text),  # the text itself only with LOBBY_LOG_TEXT=1 (privacy/logtext.py)
+            loggable(reply),
             stages["dialogue_ms"],
         )
         farewell = any(card.get("kind") == "farewell" for card in replied_cards)

@@ -71,6 +71,7 @@ from avatar_bridge.frames import (
 from avatar_bridge.recordings import Recorder
 from avatar_bridge.state import SessionState
 from avatar_bridge.work_queue import Job
+from privacy.logtext import loggable
 from voice.asr import Recognizer
 from voice.correction import Corrector, shared_corrector
 
@@ -306,14 +307,17 @@ class VoiceSTTService(SegmentedSTTService):
         transcript = self.corrector.correct_transcript(transcript)
         if "heard" in transcript.details:
             _LOG.info(
-                "session %s: corrected %r -> %r", self.state.session_id, transcript.details["heard"], transcript.text
+                "session %s: corrected %s -> %s",
+                self.state.session_id,
+                loggable(transcript.details["heard"]),
+                loggable(transcript.text),
             )
         _LOG.info(
-            "session %s: ASR %d ms (%d ms audio): %r",
+            "session %s: ASR %d ms (%d ms audio): %s",
             self.state.session_id,
             transcript.elapsed_ms,
             transcript.duration_ms,
-            transcript.text,
+            loggable(transcript.text),
         )
         if self.recorder is not None:
             await asyncio.to_thread(self.recorder.save, self.state, audio, self.sample_rate, transcript.text)

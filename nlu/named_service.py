@@ -29,6 +29,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from privacy.logtext import loggable
+
 logger = logging.getLogger(__name__)
 
 _WORD = re.compile(r"[^\w]+", re.UNICODE)
@@ -155,6 +157,11 @@ class NamedServiceClassifier(GraphComponent, IntentClassifier):
             message.set(INTENT, new, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [new, *ranking], add_to_output=True)
             logger.debug(
-                "%s: %r names %s; %s -> %s", type(self).__name__, text, services, intent.get("name"), new["name"]
+                "%s: %s names %s; %s -> %s",
+                type(self).__name__,
+                loggable(text),
+                services,
+                intent.get("name"),
+                new["name"],
             )
         return messages

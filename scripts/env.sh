@@ -11,6 +11,8 @@ export LOBBY_TRAINER_PORT="${LOBBY_TRAINER_PORT:-8770}"
 export LOBBY_ACTION_ENDPOINT="${LOBBY_ACTION_ENDPOINT:-http://127.0.0.1:${LOBBY_ACTIONS_PORT}/webhook}"
 export LOBBY_TRACKER_DB="${LOBBY_TRACKER_DB:-$LOBBY_VAR/tracker.db}"
 export LOBBY_ACTIONS_DB="${LOBBY_ACTIONS_DB:-$LOBBY_VAR/actions.db}"
+# Conversations, tickets, appointments, handoffs and recordings are deleted after this many days.
+export LOBBY_RETENTION_DAYS="${LOBBY_RETENTION_DAYS:-30}"
 # Trained dialogue models (Rasa .tar.gz + `current`). LOBBY_MODEL_DIR is the old, deprecated name.
 if [ -n "${LOBBY_MODEL_DIR:-}" ] && [ -z "${LOBBY_DIALOGUE_MODEL_DIR:-}" ]; then
     echo "warning: LOBBY_MODEL_DIR is deprecated: set LOBBY_DIALOGUE_MODEL_DIR instead" >&2

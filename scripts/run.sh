@@ -37,6 +37,10 @@ LOBBY_RASA_TOKEN="$TOKEN" "$APP_PY" -m trainer serve --host 127.0.0.1 --port "$L
     >>"$LOBBY_VAR/log/trainer.log" 2>&1 &
 pids+=($!)
 
+# Retention job: deletes what is older than LOBBY_RETENTION_DAYS now and once a day (docs/security/privacy.md).
+"$APP_PY" -m privacy schedule --days "$LOBBY_RETENTION_DAYS" >>"$LOBBY_VAR/log/privacy.log" 2>&1 &
+pids+=($!)
+
 say "starting (loading the model takes about a minute)"
 for _ in $(seq 1 300); do
     for p in "${pids[@]}"; do
