@@ -45,7 +45,14 @@ def main(argv: list[str] | None = None) -> None:
 
     from avatar_bridge.app import create_app
 
-    uvicorn.run(create_app(config), host=config.host, port=config.port, log_level=log_level.lower())
+    uvicorn.run(
+        create_app(config),
+        host=config.host,
+        port=config.port,
+        log_level=log_level.lower(),
+        proxy_headers=True,
+        forwarded_allow_ips=config.forwarded_allow_ips,  # the per-address web limits see the citizen, not the proxy
+    )
 
 
 if __name__ == "__main__":

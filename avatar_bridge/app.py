@@ -25,9 +25,11 @@ from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams, FastAPI
 from pipecat.workers.runner import WorkerRunner
 
 from avatar_bridge import protocol
+from avatar_bridge.access import SessionAccess
 from avatar_bridge.config import BridgeConfig
 from avatar_bridge.controller import SessionController, SessionSettings
 from avatar_bridge.frames import Errors
+from avatar_bridge.gatekeeper import Gatekeeper
 from avatar_bridge.metrics import BridgeMetrics
 from avatar_bridge.pipecat_compat import check_versions
 from avatar_bridge.rasa import RasaClient, RasaProcessor
@@ -97,13 +99,16 @@ class Engines:
         return self.voices[voice]
 
 
-def kiosk_transport(websocket: WebSocket, state: SessionState, config: BridgeConfig, out_rate: int):
+def kiosk_transport(
+    websocket: WebSocket, state: SessionState, config: BridgeConfig, out_rate: int, access: SessionAccess | None = None
+):
     """The websocket as a Pipecat transport speaking protocol v1 (docs/protocol.md)."""
     serializer = KioskSerializer(
         state,
         audio_limit=AudioRateLimit(margin=config.audio_rate_margin, burst_s=config.audio_burst_s),
         token=config.token,
         default_mode=config.mode,
+        access=access,
     )
     return FastAPIWebsocketTransport(
         websocket,
@@ -147,6 +152,8 @@ def build_pipeline(
         out_sample_rate=out_rate,
         profile=config.profile,
         elderly_rate=config.elderly_rate,
+        hello_timeout_s=config.hello_timeout_s,
+        max_age_s=config.session_max_s,
     )
     return Pipeline(
         [
@@ -186,10 +193,11 @@ async def run_session(
     metrics: BridgeMetrics,
     recorder: Recorder | None = None,
     book: SessionBook | None = None,
+    access: SessionAccess | None = None,
 ) -> None:
     """One kiosk connection, from accept to close: its state, its pipeline, and what is kept when it ends."""
     state = SessionState(speaking_rate=config.speaking_rate, end_silence_s=config.end_silence_s, book=book)
-    transport = kiosk_transport(websocket, state, config, engines.tts.sample_rate)
+    transport = kiosk_transport(websocket, state, config, engines.tts.sample_rate, access)
 
     async def close(code: int, error: dict) -> None:
         with contextlib.suppress(Exception):
@@ -234,7 +242,8 @@ def create_app(config: BridgeConfig, engines: Engines | None = None) -> FastAPI:
     app.state.metrics = metrics = BridgeMetrics()
     recorder = Recorder(Path(config.recordings_dir), config.retention_days) if config.recordings_dir else None
     gate = asyncio.Lock()
-    book = SessionBook.from_secret(config.session_secret, config.inactivity_s, config.redis_url)
+    book = SessionBook.from_secret(config.session_secret, config.inactivity_s, config.redis_url, config.session_max_s)
+    gatekeeper = Gatekeeper.from_config(config)  # Origin allowlist, kiosk secrets, web limits (access.py)
 
     @app.get("/health")
     async def health():
@@ -243,14 +252,19 @@ def create_app(config: BridgeConfig, engines: Engines | None = None) -> FastAPI:
             "protocol": protocol.VERSION,
             "active_sessions": metrics.active_sessions,
             "max_sessions": config.max_sessions,
+            **gatekeeper.health(),
         }
 
     @app.get("/metrics", response_class=PlainTextResponse)
     async def prometheus():
-        return metrics.render()
+        return metrics.render() + gatekeeper.metrics()
 
     @app.websocket("/ws")
     async def ws(websocket: WebSocket):
+        if not gatekeeper.handshake(websocket):
+            await websocket.close(1008)  # before accept: the client gets HTTP 403, no websocket
+            return
+        access = gatekeeper.connection(websocket)
         await websocket.accept()
         async with gate:
             refused = metrics.active_sessions >= config.max_sessions
@@ -268,10 +282,11 @@ def create_app(config: BridgeConfig, engines: Engines | None = None) -> FastAPI:
             await websocket.close(1013, "too many sessions")
             return
         try:
-            await run_session(websocket, config, app.state.engines, metrics, recorder, book)
+            await run_session(websocket, config, app.state.engines, metrics, recorder, book, access)
         except Exception:
             _LOG.exception("session crashed")
         finally:
+            access.release()
             metrics.active_sessions -= 1
 
     from avatar_bridge.web_routes import mount_web  # the kiosk page and the chat widget (docs/web.md)

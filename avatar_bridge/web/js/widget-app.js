@@ -101,7 +101,7 @@ export function mountWidget({ server, kioskId = "web", language = "en", open = f
     } else if (m.type === "session") {
       state.sessionId = m.session_id;
       save();
-      if (m.reason === "inactivity" || m.reason === "reset") status.textContent = m.reason === "inactivity" ? t.privacy : "";
+      if (["inactivity", "expired", "reset"].includes(m.reason)) status.textContent = m.reason === "reset" ? "" : t.privacy;
     } else if (m.type === "state") {
       status.textContent = m.state === "thinking" ? t.thinking : "";
     }
