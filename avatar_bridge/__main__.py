@@ -45,8 +45,12 @@ def main(argv: list[str] | None = None) -> None:
 
     from avatar_bridge.app import create_app
 
+    try:
+        app = create_app(config)
+    except ConfigError as exc:  # e.g. an unreadable kiosk secrets file
+        parser.error(str(exc))
     uvicorn.run(
-        create_app(config),
+        app,
         host=config.host,
         port=config.port,
         log_level=log_level.lower(),
