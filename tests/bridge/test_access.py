@@ -161,7 +161,7 @@ def test_a_text_only_web_refuses_the_microphone_and_still_answers_typing(make_br
     server = make_bridge(kiosk_secrets_file=str(secrets_file), web_mode="text")
     with client(server) as k:
         k.hello("web")  # asks for audio out; the web here is text-only
-        k.send({"type": "audio_start", "sample_rate": 16000})
+        k.send({"type": "audio_start", "sample_rate": 16000, "encoding": "pcm16"})
         assert k.wait("error")["code"] == "voice_not_allowed"
         k.send(b"\x00\x00" * 1600)
         k.send({"type": "audio_end"})
@@ -174,7 +174,7 @@ def test_a_web_session_s_audio_allowance_runs_out_and_typing_still_works(make_br
     server = make_bridge(kiosk_secrets_file=str(secrets_file), web_audio_s=0.5)
     with client(server) as k:
         k.hello("web")
-        k.send({"type": "audio_start", "sample_rate": 16000})
+        k.send({"type": "audio_start", "sample_rate": 16000, "encoding": "pcm16"})
         for _ in range(10):  # 1 s of silence in 100 ms frames
             k.send(b"\x00\x00" * 1600)
         error = k.wait("error")

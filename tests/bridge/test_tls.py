@@ -21,9 +21,10 @@ def tls(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def proxy(make_bridge, tls, tmp_path_factory):
+def proxy(make_bridge, tls):
     bridge = make_bridge()
-    haproxy = HAProxy([Backend("guide", free_port(), [bridge.port], tls_cert=tls.pem)], tmp_path_factory.mktemp("hap"))
+    # HAProxy runs under its own account: its folder is a fresh one it can enter (pytest's are owner-only)
+    haproxy = HAProxy([Backend("guide", free_port(), [bridge.port], tls_cert=tls.pem)])
     haproxy.start()
     yield f"localhost:{haproxy.backends[0].port}"
     haproxy.stop()
