@@ -180,6 +180,7 @@ class SessionAccess:
     token: str | None = None  # without kiosk secrets: the shared token of every kiosk (None = none needed)
     kiosk_ids: frozenset[str] = frozenset()  # kiosks of the kiosk file: never web sessions
     kind: str = "pending"  # kiosk | web
+    _proof: tuple[str, str] | None = None  # (kiosk_id, secret) this kiosk connection proved itself with
     _turns: deque[float] = field(default_factory=deque)
     _audio_bytes: int = 0
     _muted: bool = False  # a refused audio_start: drop its audio silently until audio_end
@@ -210,6 +211,7 @@ class SessionAccess:
                 _LOG.warning("kiosk %s: wrong secret from %s", kiosk_id, self.address)
                 raise ProtocolError("bad_token", f"kiosk {kiosk_id!r} did not prove its identity")
             self._become("kiosk")
+            self._proof = (kiosk_id, secret)
             return
         if kiosk_id in self.kiosk_ids:
             _LOG.error("kiosk %s is in the kiosk file but has no secret: refused", kiosk_id)
@@ -234,6 +236,8 @@ class SessionAccess:
 
     def control(self, kind: str, message: dict) -> bool:
         """A control message after hello: True to pass it on, False to drop it silently; raises a refusal."""
+        if self._proof is not None:
+            self._check_rotation()
         if not self.web:
             return True
         if kind == "audio_end" and self._muted:
@@ -254,6 +258,21 @@ class SessionAccess:
                 )
             self._turns.append(now)
         return True
+
+    def _check_rotation(self) -> None:
+        """A kiosk whose secret was rotated (or removed) since its hello is cut at its next message (ASVS 7.4.2);
+        a secrets file that cannot be read just now does not cut connections that proved themselves."""
+        assert self.secrets is not None and self._proof is not None
+        kiosk_id, secret = self._proof
+        try:
+            current = self.secrets.secret(kiosk_id)
+        except KioskSecretsError as exc:
+            _LOG.error("%s", exc)
+            return
+        if current is None or not hmac.compare_digest(current.encode(), secret.encode()):
+            self._proof = None
+            _LOG.warning("kiosk %s: its secret was rotated; closing its connection", kiosk_id)
+            raise ProtocolError("bad_token", f"kiosk {kiosk_id!r}: its secret was rotated; start it with the new one")
 
     def audio(self, nbytes: int) -> bool:
         """An audio frame: True to take it; False to drop it; raises (at most once a second) when refused."""

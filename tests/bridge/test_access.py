@@ -96,12 +96,19 @@ def test_a_kiosk_proves_its_id_with_its_own_secret_only(hall):
 
 
 def test_a_rotated_secret_takes_effect_without_a_restart(hall, secrets_file):
-    new = kiosk_secrets.rotate(secrets_file, "floor2")
+    with client(hall) as before:
+        assert before.hello("floor2", token=SECRET_B)["kiosk_id"] == "floor2"
+        new = kiosk_secrets.rotate(secrets_file, "floor2")
+        # the connection opened with the old secret is cut at its next message
+        before.send({"type": "text", "text": "where is the toilet?"})
+        assert before.wait("error")["code"] == "bad_token"
+        assert close_code(before) == 4001
     with client(hall) as old:
         old.send({"type": "hello", "protocol": "1", "kiosk_id": "floor2", "token": SECRET_B})
         assert old.wait("error")["code"] == "bad_token"
     with client(hall) as rotated:
         assert rotated.hello("floor2", token=new)["kiosk_id"] == "floor2"
+        assert rotated.turn("where is the toilet?")["bot"]["text"]
 
 
 def test_sessions_from_one_address_are_limited_while_others_go_on(hall):
