@@ -194,6 +194,7 @@ class SessionAccess:
         """Decide what this connection is; may rewrite the hello to the web's mode (text: no audio out)."""
         kiosk_id = message["kiosk_id"]
         offered = message.get("token") or ""
+        self._proof = None  # a second hello decides afresh
         if self.secrets is None:
             if self.token and not hmac.compare_digest(offered.encode(), self.token.encode()):
                 raise ProtocolError("bad_token", "hello token rejected")
