@@ -236,6 +236,8 @@ async def run_session(
 def create_app(config: BridgeConfig, engines: Engines | None = None) -> FastAPI:
     check_versions()  # Pipecat and faster-whisper internals: fail here, clearly, after an upgrade
     check_whisper()
+    gatekeeper = Gatekeeper.from_config(config)  # Origin allowlist, kiosk secrets, web limits (access.py); first,
+    # so a broken kiosk secrets file stops the start before the speech models load
     app = FastAPI(title="Lobby Guide avatar bridge")
     app.state.config = config
     app.state.engines = engines or Engines.load(config)
@@ -243,7 +245,6 @@ def create_app(config: BridgeConfig, engines: Engines | None = None) -> FastAPI:
     recorder = Recorder(Path(config.recordings_dir), config.retention_days) if config.recordings_dir else None
     gate = asyncio.Lock()
     book = SessionBook.from_secret(config.session_secret, config.inactivity_s, config.redis_url, config.session_max_s)
-    gatekeeper = Gatekeeper.from_config(config)  # Origin allowlist, kiosk secrets, web limits (access.py)
 
     @app.get("/health")
     async def health():
