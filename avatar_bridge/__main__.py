@@ -45,7 +45,18 @@ def main(argv: list[str] | None = None) -> None:
 
     from avatar_bridge.app import create_app
 
-    uvicorn.run(create_app(config), host=config.host, port=config.port, log_level=log_level.lower())
+    try:
+        app = create_app(config)
+    except ConfigError as exc:  # e.g. an unreadable kiosk secrets file
+        parser.error(str(exc))
+    uvicorn.run(
+        app,
+        host=config.host,
+        port=config.port,
+        log_level=log_level.lower(),
+        proxy_headers=True,
+        forwarded_allow_ips=config.forwarded_allow_ips,  # the per-address web limits see the citizen, not the proxy
+    )
 
 
 if __name__ == "__main__":

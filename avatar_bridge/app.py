@@ -25,11 +25,13 @@ from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams, FastAPI
 from pipecat.workers.runner import WorkerRunner
 
 from avatar_bridge import protocol
+from avatar_bridge.access import SessionAccess
 from avatar_bridge.admission import Seats
 from avatar_bridge.asr_scheduler import DecodeScheduler
 from avatar_bridge.config import BridgeConfig
 from avatar_bridge.controller import SessionController, SessionSettings
 from avatar_bridge.frames import Errors
+from avatar_bridge.gatekeeper import Gatekeeper
 from avatar_bridge.metrics import BridgeMetrics
 from avatar_bridge.pipecat_compat import check_versions
 from avatar_bridge.rasa import RasaClient, RasaProcessor
@@ -111,7 +113,12 @@ class Engines:
 
 
 def kiosk_transport(
-    websocket: WebSocket, state: SessionState, config: BridgeConfig, out_rate: int, seats: Seats | None = None
+    websocket: WebSocket,
+    state: SessionState,
+    config: BridgeConfig,
+    out_rate: int,
+    seats: Seats | None = None,
+    access: SessionAccess | None = None,
 ):
     """The websocket as a Pipecat transport speaking protocol v1 (docs/protocol.md)."""
     serializer = KioskSerializer(
@@ -120,6 +127,7 @@ def kiosk_transport(
         token=config.token,
         default_mode=config.mode,
         hands_free_seats=seats,
+        access=access,
     )
     return FastAPIWebsocketTransport(
         websocket,
@@ -164,6 +172,8 @@ def build_pipeline(
         profile=config.profile,
         elderly_rate=config.elderly_rate,
         max_hands_free=config.max_hands_free,
+        hello_timeout_s=config.hello_timeout_s,
+        max_age_s=config.session_max_s,
     )
     return Pipeline(
         [
@@ -206,10 +216,11 @@ async def run_session(
     recorder: Recorder | None = None,
     book: SessionBook | None = None,
     seats: Seats | None = None,
+    access: SessionAccess | None = None,
 ) -> None:
     """One kiosk connection, from accept to close: its state, its pipeline, and what is kept when it ends."""
     state = SessionState(speaking_rate=config.speaking_rate, end_silence_s=config.end_silence_s, book=book)
-    transport = kiosk_transport(websocket, state, config, engines.tts.sample_rate, seats)
+    transport = kiosk_transport(websocket, state, config, engines.tts.sample_rate, seats, access)
 
     async def close(code: int, error: dict) -> None:
         with contextlib.suppress(Exception):
@@ -250,13 +261,15 @@ async def run_session(
 def create_app(config: BridgeConfig, engines: Engines | None = None) -> FastAPI:
     check_versions()  # Pipecat and faster-whisper internals: fail here, clearly, after an upgrade
     check_whisper()
+    gatekeeper = Gatekeeper.from_config(config)  # Origin allowlist, kiosk secrets, web limits (access.py); first,
+    # so a broken kiosk secrets file stops the start before the speech models load
     app = FastAPI(title="Lobby Guide avatar bridge")
     app.state.config = config
     app.state.engines = engines or Engines.load(config)
     app.state.metrics = metrics = BridgeMetrics()
     recorder = Recorder(Path(config.recordings_dir), config.retention_days) if config.recordings_dir else None
     gate = asyncio.Lock()
-    book = SessionBook.from_secret(config.session_secret, config.inactivity_s, config.redis_url)
+    book = SessionBook.from_secret(config.session_secret, config.inactivity_s, config.redis_url, config.session_max_s)
     hands_free = Seats(config.max_hands_free)  # admission control (avatar_bridge/admission.py)
 
     @app.get("/health")
@@ -268,15 +281,22 @@ def create_app(config: BridgeConfig, engines: Engines | None = None) -> FastAPI:
             "max_sessions": config.max_sessions,
             "hands_free_sessions": hands_free.taken,
             "max_hands_free": config.max_hands_free,
+            **gatekeeper.health(),
         }
 
     @app.get("/metrics", response_class=PlainTextResponse)
     async def prometheus():
         engines = app.state.engines
-        return metrics.render(queues={"asr": engines.asr.counters, "tts": engines.speech.counters})
+        return (
+            metrics.render(queues={"asr": engines.asr.counters, "tts": engines.speech.counters}) + gatekeeper.metrics()
+        )
 
     @app.websocket("/ws")
     async def ws(websocket: WebSocket):
+        if not gatekeeper.handshake(websocket):
+            await websocket.close(1008)  # before accept: the client gets HTTP 403, no websocket
+            return
+        access = gatekeeper.connection(websocket)
         await websocket.accept()
         async with gate:
             refused = metrics.active_sessions >= config.max_sessions
@@ -294,10 +314,11 @@ def create_app(config: BridgeConfig, engines: Engines | None = None) -> FastAPI:
             await websocket.close(1013, "too many sessions")
             return
         try:
-            await run_session(websocket, config, app.state.engines, metrics, recorder, book, hands_free)
+            await run_session(websocket, config, app.state.engines, metrics, recorder, book, hands_free, access)
         except Exception:
             _LOG.exception("session crashed")
         finally:
+            access.release()
             metrics.active_sessions -= 1
 
     from avatar_bridge.web_routes import mount_web  # the kiosk page and the chat widget (docs/web.md)

@@ -179,6 +179,38 @@ class BridgeConfig:
         "hands-free kiosks served at once (measured capacity); more are served push-to-talk (hands_free_unavailable)",
     )
     inactivity_s: float = option(60.0, "seconds of inactivity before a conversation resets")
+    # who may connect, and what the anonymous web may use (issue 14; avatar_bridge/access.py, docs/security.md)
+    kiosk_secrets_file: str | None = option(
+        None,
+        "YAML file of one secret per kiosk (kiosks: {id: secret}), re-read when it changes; a kiosk id listed there "
+        "must prove itself with its secret (hello.token), any other id is an anonymous web session "
+        "(default: none, then every client is a kiosk and --token is shared)",
+        env="LOBBY_KIOSK_SECRETS_FILE",
+        flag="--kiosk-secrets",
+        metavar="FILE",
+    )
+    allowed_origins: str = option(
+        "",
+        "comma-separated web origins (https://city.example.gov) whose pages may open a websocket; the bridge's own "
+        "pages always may; others get HTTP 403 in the handshake",
+        env="LOBBY_ALLOWED_ORIGINS",
+        metavar="ORIGINS",
+    )
+    web_mode: str = option("voice", "what web sessions may use", env="LOBBY_WEB_MODE", choices=("text", "voice"))
+    web_max_sessions: int = option(4, "web sessions at once (too_many_web_sessions)", env="LOBBY_WEB_MAX_SESSIONS")
+    web_sessions_per_address: int = option(2, "web sessions from one client address (too_many_from_address)")
+    web_turns_per_minute: int = option(12, "questions a web session may ask per minute (turn_limit)")
+    web_audio_s: float = option(120.0, "seconds of audio one web session may send (audio_limit)")
+    hello_timeout_s: float = option(10.0, "a connection without a valid hello is closed after this (hello_timeout)")
+    session_max_s: float = option(
+        3600.0, "absolute lifetime of a conversation: then it renews (session reason `expired`), 0 = none"
+    )
+    forwarded_allow_ips: str = option(
+        "127.0.0.1",
+        "proxies (comma-separated IPs, * = any) whose X-Forwarded-For names the client's address",
+        env="FORWARDED_ALLOW_IPS",
+        metavar="IPS",
+    )
     max_messages_per_s: int = option(20, "control messages per second a client may send", flag="--max-messages")
     audio_rate_margin: float = option(1.5, "audio faster than real time x this (after a burst) is rate_limited")
     audio_burst_s: float = option(6.0, "seconds of audio a client may send at once (a push-to-talk upload)")

@@ -79,6 +79,8 @@ class SessionSettings:
     position: Callable[[KioskProfile], str | None] = field(default=lambda profile: profile.position)
     elderly_rate: float = 0.85
     max_hands_free: int | None = None  # hands-free seats of the bridge (for the message when none is free)
+    hello_timeout_s: float = 10.0  # a connection without a valid hello by then is closed (0 = never)
+    max_age_s: float = 0.0  # absolute lifetime of a conversation, then it renews (`expired`); 0 = none
 
 
 class SessionController(FrameProcessor):
@@ -132,9 +134,9 @@ class SessionController(FrameProcessor):
         await self.push_frame(self.errors.frame(code, text))
 
     async def _protocol_error(self, frame: ProtocolErrorFrame) -> None:
-        if frame.fatal and self._close:  # a rejected hello token: the error goes out before the close
+        if frame.fatal and self._close:  # a refused hello (credentials, no room): the error goes out before the close
             _LOG.warning("session %s: %s, closing", self.state.session_id, frame.message)
-            await self._close(4001, self.errors.message(frame.code, frame.message))
+            await self._close(frame.close_code, self.errors.message(frame.code, frame.message))
             return
         await self._error(frame.code, frame.message)
 
@@ -235,6 +237,7 @@ class SessionController(FrameProcessor):
                 _LOG.info("session %s resumed by kiosk %s", self.state.session_id, self.state.kiosk_id)
                 return "resume"
         self.state.session_id = self.state.issue_id()
+        self.state.conversation_started = time.monotonic()
         return "hello"
 
     async def _apply_settings(self, profile: KioskProfile | None = None) -> None:
@@ -325,15 +328,34 @@ class SessionController(FrameProcessor):
         if self.state.book:
             self.state.book.ended(self.state.session_id)
         self.state.session_id = self.state.issue_id()
+        self.state.conversation_started = time.monotonic()
         self.state.avatar.client_playing.clear()
         self.state.turns = 0
         _LOG.info("session renewed (%s): %s", reason, self.state.session_id)
         await self._session(reason, queued=not interrupt)
 
     async def _inactivity(self) -> None:
+        """Idle timeout (the conversation renews), absolute lifetime (renews too, ASVS 7.3.2) and the hello
+        deadline (a connection that never says hello does not hold a session slot)."""
         period = max(0.05, min(1.0, self.settings.inactivity_s / 4))
+        connected = time.monotonic()
         while True:
             await asyncio.sleep(period)
-            idle = time.monotonic() - self.state.last_activity
+            now = time.monotonic()
+            if not self.state.hello:
+                if self.settings.hello_timeout_s and now - connected >= self.settings.hello_timeout_s and self._close:
+                    _LOG.warning("connection without hello after %.0f s: closing", self.settings.hello_timeout_s)
+                    await self._close(1008, self.errors.message("hello_timeout", "no hello in time"))
+                    return
+                continue
+            idle = now - self.state.last_activity
             if self.state.turns and not self.state.speaking and idle >= self.settings.inactivity_s:
                 await self.reset("inactivity")
+            elif self.settings.max_age_s and not self.state.speaking and self._age() >= self.settings.max_age_s:
+                await self.reset("expired")
+
+    def _age(self) -> float:
+        """Seconds since this conversation's id was issued (also before a reconnect that resumed it)."""
+        book = self.state.book
+        issued = book.issued_at(self.state.session_id) if book is not None else None
+        return time.time() - issued if issued is not None else time.monotonic() - self.state.conversation_started

@@ -98,6 +98,7 @@ class ProtocolErrorFrame(SystemFrame):
     code: str = ""
     message: str = ""
     fatal: bool = False
+    close_code: int = 4001  # when fatal: 4001 credentials refused, 1013 no room (avatar_bridge/access.py)
 
 
 @dataclass

@@ -29,6 +29,7 @@ from pipecat.frames.frames import (
 from pipecat.serializers.base_serializer import FrameSerializer
 
 from avatar_bridge import protocol
+from avatar_bridge.access import FATAL_CODES, SessionAccess, WebQuota
 from avatar_bridge.admission import Seats
 from avatar_bridge.frames import AudioEndMarkerFrame, ProtocolErrorFrame
 from avatar_bridge.protocol import INPUT_SAMPLE_RATE, ProtocolError
@@ -91,13 +92,16 @@ class KioskSerializer(FrameSerializer):
         token: str | None = None,
         default_mode: Callable[[str], str | None] = lambda kiosk_id: None,
         hands_free_seats: Seats | None = None,
+        access: SessionAccess | None = None,
     ):
         super().__init__()
         self.hands_free_seats = hands_free_seats  # None = no limit on hands-free sessions
         self.state = state
         self.max_audio_frame = max_audio_frame
         self.audio_limit = audio_limit or AudioRateLimit()
-        self.token = token  # the shared secret hello must carry (None = none needed)
+        # who this connection is (kiosk or web) and what it may still use; `token`: the shared secret of the
+        # kiosks when the bridge has no kiosk secrets file (None = none needed)
+        self.access = access or SessionAccess("unknown", WebQuota(), token=token)
         self.default_mode = default_mode  # kiosk_id -> the kiosk profile's input mode, if any
         self._open_utterance: str | None = None  # a `speech` went out and its `speech_end` not yet
 
@@ -129,11 +133,16 @@ class KioskSerializer(FrameSerializer):
             return self._control(data)
         except ProtocolError as exc:
             _LOG.warning("session %s: %s: %s", self.state.session_id, exc.code, exc.message)
-            return ProtocolErrorFrame(code=exc.code, message=exc.message, fatal=exc.code == "bad_token")
+            fatal = exc.code in FATAL_CODES
+            return ProtocolErrorFrame(
+                code=exc.code, message=exc.message, fatal=fatal, close_code=FATAL_CODES.get(exc.code, 4001)
+            )
 
     def _audio(self, data: bytes) -> Frame | None:
         if not self.state.hello:
             raise ProtocolError("not_ready", "send hello before audio")
+        if not self.access.audio(len(data)):  # a web session's mode and audio allowance
+            return None
         if not (self.state.audio_open or self.state.hands_free):
             raise ProtocolError("audio_not_started", "binary audio outside audio_start/audio_end (push-to-talk)")
         if len(data) > self.max_audio_frame:
@@ -167,14 +176,18 @@ class KioskSerializer(FrameSerializer):
         if kind not in ("hello", "ping") and not self.state.hello:
             raise ProtocolError("not_ready", f"send hello before {kind}")
         if kind == "hello":
-            if self.token and message.get("token") != self.token:
+            try:
+                self.access.hello(message)  # kiosk secret or web quota; a refusal closes the session
+            except ProtocolError:
                 self.state.hello = False
-                raise ProtocolError("bad_token", "hello token rejected")  # the controller closes the session
+                raise
             self.state.hello = True
             mode = message.get("mode") or self.default_mode(message["kiosk_id"])
             if mode:
                 self._set_mode(mode)
-        elif kind == "settings" and "mode" in message:  # here, so audio right behind it is judged by the new mode
+        elif kind != "ping" and not self.access.control(kind, message):
+            return None
+        if kind == "settings" and "mode" in message:  # here, so audio right behind it is judged by the new mode
             self._set_mode(message["mode"])
         elif kind == "audio_start":
             if message["sample_rate"] != INPUT_SAMPLE_RATE:

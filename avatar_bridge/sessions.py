@@ -28,8 +28,10 @@ from typing import Protocol
 
 _LOG = logging.getLogger(__name__)
 
-RANDOM_HEX = 16
+RANDOM_HEX = 32  # 128 bits from the CSPRNG (OWASP ASVS 5.0 7.2.3)
+ISSUED_HEX = 8  # when the id was issued (Unix seconds), signed with the rest: the absolute lifetime survives resumes
 MAC_HEX = 16
+ID_HEX = RANDOM_HEX + ISSUED_HEX + MAC_HEX
 MAX_REMEMBERED = 10_000  # ended/left sessions kept in memory (oldest forgotten first)
 
 
@@ -128,32 +130,48 @@ class SessionBook:
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     inactivity_s: float = 60.0
     registry: SessionRegistry = field(default_factory=MemoryRegistry)
+    max_age_s: float = 0.0  # absolute lifetime of a conversation (0 = none): older ids do not resume
 
     @classmethod
-    def from_secret(cls, secret: str | None, inactivity_s: float = 60.0, redis_url: str | None = None) -> SessionBook:
+    def from_secret(
+        cls, secret: str | None, inactivity_s: float = 60.0, redis_url: str | None = None, max_age_s: float = 0.0
+    ) -> SessionBook:
         registry: SessionRegistry = RedisRegistry(redis_url, inactivity_s) if redis_url else MemoryRegistry()
         if secret:
-            return cls(secret.encode(), inactivity_s, registry)
-        return cls(inactivity_s=inactivity_s, registry=registry)
+            return cls(secret.encode(), inactivity_s, registry, max_age_s)
+        return cls(inactivity_s=inactivity_s, registry=registry, max_age_s=max_age_s)
 
-    def _mac(self, random_part: str, kiosk_id: str | None) -> str:
-        message = f"{random_part}|{kiosk_id or ''}".encode()
+    def _mac(self, body: str, kiosk_id: str | None) -> str:
+        message = f"{body}|{kiosk_id or ''}".encode()
         return hmac.new(self.secret, message, hashlib.sha256).hexdigest()[:MAC_HEX]
 
     def issue(self, kiosk_id: str | None) -> str:
-        random_part = secrets.token_hex(RANDOM_HEX // 2)
-        return random_part + self._mac(random_part, kiosk_id)
+        body = secrets.token_hex(RANDOM_HEX // 2) + f"{int(time.time()):0{ISSUED_HEX}x}"
+        return body + self._mac(body, kiosk_id)
 
     def genuine(self, session_id: str, kiosk_id: str | None) -> bool:
-        if len(session_id) != RANDOM_HEX + MAC_HEX:
+        if len(session_id) != ID_HEX:
             return False
-        random_part, mac = session_id[:RANDOM_HEX], session_id[RANDOM_HEX:]
-        return hmac.compare_digest(mac, self._mac(random_part, kiosk_id))
+        body, mac = session_id[:-MAC_HEX], session_id[-MAC_HEX:]
+        return hmac.compare_digest(mac, self._mac(body, kiosk_id))
+
+    @staticmethod
+    def issued_at(session_id: str) -> float | None:
+        """When an id of this format was issued (Unix seconds); None for anything else."""
+        if len(session_id) != ID_HEX:
+            return None
+        try:
+            return float(int(session_id[RANDOM_HEX : RANDOM_HEX + ISSUED_HEX], 16))
+        except ValueError:
+            return None
 
     def check_resume(self, session_id: str, kiosk_id: str | None) -> None:
         """Raise ResumeRefused unless this kiosk may continue `session_id`."""
         if not self.genuine(session_id, kiosk_id):
             raise ResumeRefused("this bridge did not issue that session id to this kiosk")
+        issued = self.issued_at(session_id) or 0.0
+        if self.max_age_s and time.time() - issued >= self.max_age_s:
+            raise ResumeRefused("that conversation reached its maximum lifetime")
         try:
             if self.registry.is_ended(session_id):
                 raise ResumeRefused("that conversation has ended")

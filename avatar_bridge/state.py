@@ -7,6 +7,7 @@ Stages that need to change something another stage owns send a frame instead
 
 from __future__ import annotations
 
+import secrets
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -15,7 +16,13 @@ from avatar_bridge.sessions import SessionBook
 
 
 def new_id() -> str:
+    """An utterance id: unique within a session, not a secret."""
     return uuid.uuid4().hex[:16]
+
+
+def new_session_id() -> str:
+    """128 bits from the CSPRNG (ASVS 7.2.3): a session id when the bridge has no session book."""
+    return secrets.token_hex(16)
 
 
 @dataclass
@@ -43,7 +50,7 @@ class AvatarSpeech:
 @dataclass
 class SessionState:
     # --- written by the controller (hello, `settings`, resume, renewal) ---
-    session_id: str = field(default_factory=new_id)
+    session_id: str = field(default_factory=new_session_id)
     kiosk_id: str | None = None
     position: str | None = None  # the kiosk of data/hall.yml this session's directions are relative to
     language: str = "en"
@@ -53,6 +60,7 @@ class SessionState:
     end_silence_s: float = 0.8  # hands-free: silence that ends a turn whatever Smart-Turn says
     audio_out: bool = True  # hello.capabilities.audio_out: false (the text widget) = no speech is synthesised
     last_activity: float = field(default_factory=time.monotonic)
+    conversation_started: float = field(default_factory=time.monotonic)  # absolute lifetime, without a session book
     turns: int = 0  # replies given in this conversation
     avatar: AvatarSpeech = field(default_factory=AvatarSpeech)
     # --- written by the serializer (it gates incoming audio on them, frame by frame) ---
@@ -67,4 +75,4 @@ class SessionState:
         return self.avatar.speaking
 
     def issue_id(self) -> str:
-        return self.book.issue(self.kiosk_id) if self.book else new_id()
+        return self.book.issue(self.kiosk_id) if self.book else new_session_id()

@@ -205,11 +205,14 @@ class Backend:
     servers: list[int]
     health: str = "/health"
     balance: str = "leastconn"  # websockets live long: new kiosks go to the least busy bridge
+    tls_cert: Path | None = None  # PEM (certificate + key): the frontend speaks https/wss and the servers plain http
 
 
-def haproxy_config(backends: list[Backend]) -> str:
+def haproxy_config(backends: list[Backend], cert_dir: Path | None = None) -> str:
     """HTTP mode (websocket upgrades pass through); a server failing two health checks gets no new connections and
-    its open ones are cut, so their kiosks reconnect to a live one at once."""
+    its open ones are cut, so their kiosks reconnect to a live one at once. The client's address goes to the
+    servers in X-Forwarded-For (the bridges' per-address web limits); a TLS frontend (docs/security.md) also says
+    so in X-Forwarded-Proto and Strict-Transport-Security. `cert_dir`: where start() put the certificates."""
     out = [
         "global",
         "    maxconn 4000",
@@ -221,11 +224,20 @@ def haproxy_config(backends: list[Backend]) -> str:
         "    timeout tunnel 1h",
         "    option redispatch",
         "    retries 2",
+        "    option forwardfor",
     ]
     for b in backends:
+        out.append(f"frontend {b.name}")
+        if b.tls_cert is not None:
+            cert = cert_dir / f"{b.name}.pem" if cert_dir else b.tls_cert
+            out += [
+                f"    bind 127.0.0.1:{b.port} ssl crt {cert} ssl-min-ver TLSv1.2 alpn http/1.1",
+                "    http-request set-header X-Forwarded-Proto https",
+                '    http-response set-header Strict-Transport-Security "max-age=31536000"',
+            ]
+        else:
+            out.append(f"    bind 127.0.0.1:{b.port}")
         out += [
-            f"frontend {b.name}",
-            f"    bind 127.0.0.1:{b.port}",
             f"    default_backend {b.name}_servers",
             f"backend {b.name}_servers",
             f"    balance {b.balance}",
@@ -246,7 +258,13 @@ class HAProxy:
     def start(self) -> HAProxy:
         self.dir = Path(tempfile.mkdtemp(prefix="lobby-haproxy-", dir=self.workdir))
         self.config = self.dir / "haproxy.cfg"
-        self.config.write_text(haproxy_config(self.backends))
+        for b in self.backends:  # HAProxy's account must read the key; nobody else
+            if b.tls_cert is not None:
+                cert = self.dir / f"{b.name}.pem"
+                shutil.copyfile(b.tls_cert, cert)
+                cert.chmod(0o600)
+                _give(HAPROXY_ACCOUNT, cert)
+        self.config.write_text(haproxy_config(self.backends, self.dir))
         self.dir.chmod(0o755)
         self.config.chmod(0o644)
         self.log = self.dir / "haproxy.log"

@@ -26,8 +26,15 @@ pids+=($!)
     >>"$LOBBY_VAR/log/rasa.stdout.log" 2>&1 &
 pids+=($!)
 
+# One secret per kiosk of config/kiosks.yml (made once, kept in var/; docs/security.md): a kiosk proves its id
+# with it, any other id is an anonymous web session with the web's limits.
+KIOSK_SECRETS="${LOBBY_KIOSK_SECRETS_FILE:-$LOBBY_VAR/kiosk-secrets.yml}"
+"$APP_PY" -m avatar_bridge.kiosk_secrets ensure --kiosks config/kiosks.yml --file "$KIOSK_SECRETS" >/dev/null
+KIOSK_URL="$("$APP_PY" -m avatar_bridge.kiosk_secrets url entrance --file "$KIOSK_SECRETS" \
+    --base "http://127.0.0.1:$LOBBY_BRIDGE_PORT")"
 # Signed session ids survive a bridge restart, so kiosks and widgets resume their conversations.
 LOBBY_BRIDGE_SESSION_SECRET="${LOBBY_BRIDGE_SESSION_SECRET:-$(lobby_secret bridge_session_secret)}" \
+LOBBY_KIOSK_SECRETS_FILE="$KIOSK_SECRETS" \
     "$APP_PY" -m avatar_bridge --host 127.0.0.1 --port "$LOBBY_BRIDGE_PORT" \
     --rasa-url "http://127.0.0.1:$LOBBY_RASA_PORT" --kiosk-config config/kiosks.yml \
     >>"$LOBBY_VAR/log/bridge.log" 2>&1 &
@@ -56,7 +63,9 @@ done
 cat <<INFO
 
   Lobby Guide is running
-    Kiosk page          http://127.0.0.1:$LOBBY_BRIDGE_PORT/kiosk   (touch to start; ?kiosk=floor2 for another position)
+    Kiosk page          $KIOSK_URL
+                        (touch to start; other kiosks: $APP_PY -m avatar_bridge.kiosk_secrets url floor2)
+    Home page (web)     http://127.0.0.1:$LOBBY_BRIDGE_PORT/lobby
     Web chat demo       http://127.0.0.1:$LOBBY_BRIDGE_PORT/chat    (embed: <script src=".../widget.js">)
     Rasa REST channel   http://127.0.0.1:$LOBBY_RASA_PORT/webhooks/rest/webhook
     Rasa socket.io      http://127.0.0.1:$LOBBY_RASA_PORT/socket.io   (origins: $LOBBY_CORS_ORIGINS)

@@ -45,10 +45,20 @@ class Kiosk:
     messages: list[dict] = field(default_factory=list)
     audio: dict[str, bytearray] = field(default_factory=dict)  # utterance_id -> PCM received
     audio_frames: list[tuple[str | None, int]] = field(default_factory=list)  # (utterance, bytes) in order
+    origin: str | None = None  # the page's origin, as a browser sends it (None: no Origin header, not a browser)
+    headers: dict[str, str] | None = None  # e.g. X-Forwarded-For, as a trusted proxy on the loopback adds it
+    ssl: object = None  # an ssl.SSLContext for wss://
     _current: str | None = None
 
     def __enter__(self) -> Kiosk:
-        self.ws = connect(self.url, max_size=2**24, open_timeout=30)
+        self.ws = connect(
+            self.url,
+            origin=self.origin,
+            additional_headers=self.headers,
+            ssl=self.ssl,
+            max_size=2**24,
+            open_timeout=30,
+        )
         return self
 
     def __exit__(self, *exc) -> None:

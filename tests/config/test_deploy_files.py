@@ -83,3 +83,15 @@ def test_every_lobby_variable_the_deployment_sets_is_documented():
 def test_haproxy_accepts_the_compose_configuration():
     check = subprocess.run(["haproxy", "-c", "-f", str(DEPLOY / "haproxy.cfg")], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_haproxy_accepts_the_tls_configuration_with_a_certificate(tmp_path):
+    from testkit.tls import self_signed
+
+    pem = self_signed(tmp_path).pem
+    config = tmp_path / "haproxy-tls.cfg"
+    text = (DEPLOY / "haproxy-tls.cfg").read_text()
+    assert "ssl crt /etc/haproxy/tls/guide.pem" in text and "redirect scheme https" in text
+    config.write_text(text.replace("/etc/haproxy/tls/guide.pem", str(pem)))
+    check = subprocess.run(["haproxy", "-c", "-f", str(config)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr

@@ -26,14 +26,17 @@ def serve(directory, port: int) -> http.server.ThreadingHTTPServer:
 
 
 @pytest.fixture
-def host_page(bridge, tmp_path):
-    """A plain page of another site (another origin: localhost, not 127.0.0.1) that embeds the widget."""
+def host_page(make_bridge, tmp_path):
+    """A plain page of another site (another origin: localhost, not 127.0.0.1) that embeds the widget; the bridge
+    lists that site in its allowed origins, as a city lists its website (docs/security.md)."""
+    port = free_port()
+    bridge = make_bridge(allowed_origins=f"http://localhost:{port}")
     (tmp_path / "news.html").write_text(
         '<!doctype html><html lang="en"><head><title>City news</title></head><body><main><h1>City news</h1>'
         f'<p>Opening hours change in December.</p></main><script src="{bridge.http}/widget.js" async></script>'
         "</body></html>")  # fmt: skip
-    server = serve(tmp_path, free_port())
-    yield f"http://localhost:{server.server_port}/news.html"
+    server = serve(tmp_path, port)
+    yield f"http://localhost:{port}/news.html"
     server.shutdown()
 
 

@@ -23,7 +23,8 @@ const kioskId = lobby ? "lobby" : params.get("kiosk"); // "lobby" is no kiosk of
 // What a confirmation's QR code holds (actions/forms.py: `{website}/checkin/K7M-4PA`), or a typed reference.
 const REF = "[AFHKMPRWXY34679]{3}";
 const CHECKIN = [new RegExp(`/checkin/(${REF})-?(${REF})\\b`, "i"), new RegExp(`^\\s*(${REF})[- ]?(${REF})\\s*$`, "i")];
-const token = params.get("token");
+// A kiosk's secret: in the fragment (#token=..., never sent to a server or logged), or ?token= as before.
+const token = new URLSearchParams(location.hash.slice(1)).get("token") || params.get("token");
 const HOLD_MS = 400; // a press longer than this is push-to-talk; shorter is a tap that toggles
 const NOTICE_MS = 8000;
 
@@ -156,12 +157,12 @@ function onMessage(message) {
   const player = kiosk.player;
   switch (message.type) {
     case "session":
-      if (message.reason === "reset" || message.reason === "inactivity") {
+      if (["reset", "inactivity", "expired"].includes(message.reason)) { // expired: absolute lifetime
         player.stop();
         $("conversation").replaceChildren();
         setCaption("");
         kiosk.avatar.hideSign?.();
-        if (message.reason === "inactivity") notice(t.privacy);
+        if (message.reason !== "reset") notice(t.privacy);
         kiosk.avatar.playGesture("idle", {});
       } else if (message.reconnected) {
         notice(t.open);

@@ -125,7 +125,7 @@ export function mountWidget({ server, kioskId = "web", language = null, open = f
     } else if (m.type === "session") {
       state.sessionId = m.session_id;
       save();
-      if (m.reason === "inactivity" || m.reason === "reset") status.textContent = m.reason === "inactivity" ? t.privacy : "";
+      if (["inactivity", "expired", "reset"].includes(m.reason)) status.textContent = m.reason === "reset" ? "" : t.privacy;
     } else if (m.type === "error" && t[`error_${m.code}`]) {
       status.textContent = t[`error_${m.code}`]; // what the citizen can do about it, in their language
     } else if (m.type === "state") {
