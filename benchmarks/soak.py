@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO))
 from benchmarks.bench_bridge import QUESTIONS, stats  # noqa: E402
 from benchmarks.environment import environment  # noqa: E402
 from testkit.dialogue import DialogueServers  # noqa: E402
-from testkit.faults import tree_rss_mb  # noqa: E402
+from testkit.faults import tree_rss_mb, warm  # noqa: E402
 from testkit.kiosk import Kiosk  # noqa: E402
 from testkit.servers import free_port, start_process, stop  # noqa: E402
 from testkit.speech import hands_free_pcm, speech_pcm16k, stream_realtime  # noqa: E402
@@ -219,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         servers = DialogueServers(workdir=Path(tmp), now="2026-12-14T10:00:00").start()
         bridge = None
         try:
+            warm(servers.rasa_url, timeout=600)  # Rasa's first request loads lazily: not a kiosk's turn
             port = free_port()
             bridge = start_bridge(servers.rasa_url, port, logs / "bridge.log")
             pids = {"bridge": bridge.pid, "rasa": servers.rasa_proc.pid, "actions": servers.actions_proc.pid}

@@ -92,7 +92,7 @@ def wait_for(condition, timeout: float, what: str, interval: float = 0.02) -> No
         time.sleep(interval)
 
 
-def warm(rasa_url: str, timeout: float = 120) -> None:
+def warm(rasa_url: str, timeout: float = 600) -> None:
     """One throw-away turn, so a restarted Rasa's first-request warm-up is not a citizen's turn."""
     httpx.post(
         f"{rasa_url}/webhooks/rest/webhook", json={"sender": "warm-up", "message": "hello"}, timeout=timeout

@@ -33,34 +33,6 @@ def user_texts(tracker: dict) -> list[str]:
     return [e.get("text") for e in tracker["events"] if e["event"] == "user"]
 
 
-def test_dialogue_core_killed_mid_turn(servers, make_bridge):
-    """Rasa dies while it is answering (waiting on an action): apology, and after a restart the same
-    conversation goes on where it was, slot and history intact."""
-    bridge = make_bridge(rasa_deadline_s=30.0)  # only the crash can end this turn early, not the deadline
-    with Kiosk(bridge.url) as kiosk:
-        session = kiosk.hello()["session_id"]
-        first = kiosk.turn(NEWBORN)
-        assert first["bot"]["card"]["service_id"] == "newborn_bundle"
-        with hung(servers.actions_proc):  # Rasa's next call to its action server waits: the turn is in progress
-            calls = established_to(servers.actions_port)
-            kiosk.send({"type": "text", "text": "what do I need to bring?"})
-            wait_for(lambda: established_to(servers.actions_port) > calls, 60, "Rasa calling its action server")
-            killed = time.perf_counter()
-            kill(servers.rasa_proc)
-            apology = await_apology(kiosk, killed)
-        assert_apology(apology)
-        kiosk.send({"type": "ping", "id": "alive"})
-        assert kiosk.wait("pong")["id"] == "alive"
-
-        servers.start_rasa()
-        warm(servers.rasa_url)
-        tracker = Conversation(servers, sender=session).tracker()
-        assert tracker["slots"]["service"] == "newborn_bundle"
-        assert NEWBORN in user_texts(tracker)
-        turn = kiosk.turn("what do I need to bring?")
-        assert (turn["bot"]["card"]["service_id"], turn["bot"]["card"]["topic"]) == ("newborn_bundle", "materials")
-
-
 def test_dialogue_core_hung_mid_turn(servers, deadline_bridge):
     """Rasa frozen (SIGSTOP): its socket still accepts, nothing answers; the deadline gives the apology."""
     with Kiosk(deadline_bridge.url) as kiosk:
@@ -111,3 +83,32 @@ def test_action_server_down(servers, deadline_bridge):
         assert Conversation(servers, sender=session).slot("service") == "passport_travel_permit"
         turn = kiosk.turn("what does it cost?")
         assert (turn["bot"]["card"]["service_id"], turn["bot"]["card"]["topic"]) == ("passport_travel_permit", "fee")
+
+
+# Last in the module: it restarts Rasa, the slowest step of these tests (a minute, more on a loaded box).
+def test_dialogue_core_killed_mid_turn(servers, make_bridge):
+    """Rasa dies while it is answering (waiting on an action): apology, and after a restart the same
+    conversation goes on where it was, slot and history intact."""
+    bridge = make_bridge(rasa_deadline_s=30.0)  # only the crash can end this turn early, not the deadline
+    with Kiosk(bridge.url) as kiosk:
+        session = kiosk.hello()["session_id"]
+        first = kiosk.turn(NEWBORN)
+        assert first["bot"]["card"]["service_id"] == "newborn_bundle"
+        with hung(servers.actions_proc):  # Rasa's next call to its action server waits: the turn is in progress
+            calls = established_to(servers.actions_port)
+            kiosk.send({"type": "text", "text": "what do I need to bring?"})
+            wait_for(lambda: established_to(servers.actions_port) > calls, 60, "Rasa calling its action server")
+            killed = time.perf_counter()
+            kill(servers.rasa_proc)
+            apology = await_apology(kiosk, killed)
+        assert_apology(apology)
+        kiosk.send({"type": "ping", "id": "alive"})
+        assert kiosk.wait("pong")["id"] == "alive"
+
+        servers.start_rasa()
+        warm(servers.rasa_url)
+        tracker = Conversation(servers, sender=session).tracker()
+        assert tracker["slots"]["service"] == "newborn_bundle"
+        assert NEWBORN in user_texts(tracker)
+        turn = kiosk.turn("what do I need to bring?")
+        assert (turn["bot"]["card"]["service_id"], turn["bot"]["card"]["topic"]) == ("newborn_bundle", "materials")
