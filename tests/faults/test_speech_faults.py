@@ -45,7 +45,9 @@ def test_recogniser_raising_gives_asr_failed_and_typing_still_works(broken_bridg
     with Kiosk(broken_bridges["asr"].url) as kiosk:
         kiosk.hello()
         kiosk.send({"type": "audio_start", "sample_rate": 16000, "encoding": "pcm16"})
-        kiosk.send(speech_pcm16k(engines.tts, "What do I need to bring for a passport?"))
+        pcm = speech_pcm16k(engines.tts, "What do I need to bring for a passport?")
+        for i in range(0, len(pcm), 3200):  # 100 ms frames, as the kiosk page sends them
+            kiosk.send(pcm[i : i + 3200])
         kiosk.send({"type": "audio_end"})
         assert kiosk.wait("error")["code"] == "asr_failed"
         kiosk.wait("state", state="idle")
