@@ -4,7 +4,8 @@ Why: the ASGI server applies back-pressure (a send waits while the socket's buff
 output transport has no time limit on a send, so when a kiosk stops reading (a frozen page, a tab in the
 background, a link that still acknowledges but takes nothing) the session's output waits for ever: the stages
 before it keep queueing the frames of every reply it is asked for, and the session keeps its seat. Measured
-before this module: such a session never ended (docs/security/faults.md).
+before this module: such a session lived on, its socket's send queue growing at the pace of speech; uvicorn's
+keepalive closes the socket, but that close waits for buffers the client never reads (docs/security/faults.md).
 
 `SendDeadline` wraps the ASGI app: a websocket send that waits longer than `timeout_s` drops the connection
 (no close frame can reach a client that reads nothing, so the socket is aborted), the session ends exactly
