@@ -4,7 +4,7 @@ SHELL := /bin/bash
 APP_PY := .venv/app/bin/python
 TOOLS_PY := .venv/tools/bin/python
 
-.PHONY: help setup train run run-cluster test chat card-schema lint bench-dialogue bench-nlu-ablation bench-voice bench-voice-zh bench-trainer bench-bridge bench-capacity bench-web bench-biasing bench-spoken gesture-strip clean lock sbom audit
+.PHONY: help setup train run run-cluster test chat card-schema lint bench-dialogue bench-nlu-ablation bench-voice bench-voice-zh bench-trainer bench-bridge bench-capacity bench-web bench-biasing bench-spoken bench-faults soak gesture-strip clean lock sbom audit
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -62,6 +62,12 @@ bench-trainer: train ## trainer benchmark (annotate -> live, inbox with 10k conv
 
 bench-web: train ## kiosk page benchmark in headless Chromium -> benchmarks/results/web.json
 	@nice -n 10 $(APP_PY) -m benchmarks.bench_web
+
+bench-faults: train ## seconds to the apology when Rasa is hung/killed, its actions down, its db locked; slow-client memory -> benchmarks/results/faults.json
+	@nice -n 10 $(APP_PY) benchmarks/bench_faults.py $(ARGS)
+
+soak: train ## mixed kiosk traffic against the real stack, 30 min (ARGS='--minutes 10'); memory growth, errors -> benchmarks/results/soak.json
+	@nice -n 10 $(APP_PY) benchmarks/soak.py $(ARGS)
 
 gesture-strip: setup ## screenshots of the 13 gestures in Chromium -> docs/img/gestures.png (docs/web.md)
 	@nice -n 10 $(APP_PY) -m scripts.gesture_strip

@@ -36,6 +36,7 @@ from avatar_bridge.metrics import BridgeMetrics
 from avatar_bridge.pipecat_compat import check_versions
 from avatar_bridge.rasa import RasaClient, RasaProcessor
 from avatar_bridge.recordings import Recorder
+from avatar_bridge.send_deadline import SendDeadline
 from avatar_bridge.serializer import AudioRateLimit, KioskSerializer
 from avatar_bridge.sessions import SessionBook
 from avatar_bridge.state import SessionState
@@ -227,7 +228,9 @@ async def run_session(
             await websocket.send_json(error)
             await websocket.close(code, error["code"])
 
-    rasa = RasaClient(config.rasa_url, config.rasa_timeout_s, config.rasa_retries)
+    rasa = RasaClient(
+        config.rasa_url, config.rasa_timeout_s, config.rasa_retries, deadline_s=config.rasa_deadline_s or None
+    )
     pipeline = build_pipeline(transport, state, config, engines, metrics, rasa, recorder, close)
     worker = PipelineWorker(
         pipeline,
@@ -320,6 +323,9 @@ def create_app(config: BridgeConfig, engines: Engines | None = None) -> FastAPI:
         finally:
             access.release()
             metrics.active_sessions -= 1
+
+    # a kiosk that stops reading is dropped, not waited for (avatar_bridge/send_deadline.py)
+    app.add_middleware(SendDeadline, timeout_s=config.send_timeout_s, on_drop=lambda: metrics.error("slow_client"))
 
     from avatar_bridge.web_routes import mount_web  # the kiosk page and the chat widget (docs/web.md)
 

@@ -216,6 +216,16 @@ class BridgeConfig:
     audio_burst_s: float = option(6.0, "seconds of audio a client may send at once (a push-to-talk upload)")
     rasa_timeout_s: float = option(10.0, "seconds to wait for the dialogue core per attempt")
     rasa_retries: int = option(2, "retries (with back-off) when the dialogue core fails")
+    rasa_deadline_s: float = option(
+        2.0,
+        "seconds a whole dialogue turn may take, every attempt included: past it the citizen hears the apology "
+        "(dialogue_unavailable); 0 = no deadline",
+    )
+    send_timeout_s: float = option(
+        10.0,
+        "seconds a send to a client may wait (a client that stops reading): past it the connection is dropped "
+        "and counted as slow_client; 0 = no limit",
+    )
     # hands-free turn taking (Silero VAD + Smart-Turn v3)
     vad_start_s: float = option(0.1, "speech (s) that starts a turn or a barge-in")
     vad_stop_s: float = option(0.15, "pause (s) after which Smart-Turn judges whether the citizen has finished")

@@ -6,7 +6,9 @@ the message metadata, so the dialogue core gives kiosk-relative directions.
 A reply with a `farewell` card (the card contract, cards/) ends the
 conversation: once it is given, the controller renews the session, so the next
 citizen starts fresh. Rasa down or slow: retries with back-off,
-then a spoken apology and an `error` message; the session carries on. Several Rasa instances
+then a spoken apology and an `error` message; the session carries on. A whole turn's wait is bounded by
+`deadline_s` (2 s by default), whatever the failure (refused, hung, a locked tracker database), so the citizen
+hears the apology within it (docs/security/faults.md). Several Rasa instances
 (a comma-separated URL list) are one dialogue core: each conversation keeps to one instance and
 moves to the next only when its own does not answer (docs/ARCHITECTURE.md, "Scaling out").
 """
@@ -64,6 +66,9 @@ class RasaClient:
     timeout_s: float = 10.0
     retries: int = 2
     backoff_s: float = 0.3
+    # The whole turn, every attempt and back-off included: past it the citizen hears the apology. Per-attempt
+    # timeouts alone let a hung core keep a citizen waiting (retries + 1) x timeout_s (30 s with the defaults).
+    deadline_s: float | None = 2.0
 
     def __post_init__(self) -> None:
         self.urls = [u.strip().rstrip("/") for u in self.url.split(",") if u.strip()]
@@ -72,6 +77,19 @@ class RasaClient:
         self._client = httpx.AsyncClient(timeout=self.timeout_s)
 
     async def send(self, sender: str, message: str, metadata: dict) -> list[dict]:
+        try:
+            async with asyncio.timeout(self.deadline_s):
+                messages = await self._send(sender, message, metadata)
+        except TimeoutError:
+            raise DialogueUnavailable(f"no answer within the {self.deadline_s:g} s deadline") from None
+        if not messages:
+            # The dialogue core answers every turn (a reply or the fallback); Rasa answers nothing when a part
+            # behind it failed: the action server down, the tracker store failing (it logs that, not the
+            # citizen). Not retried: Rasa has already recorded the message.
+            raise DialogueUnavailable("an empty reply: a part behind the dialogue core failed (see its log)")
+        return messages
+
+    async def _send(self, sender: str, message: str, metadata: dict) -> list[dict]:
         body = {"sender": sender, "message": message, "metadata": metadata, "input_channel": "kiosk"}
         order = instance_order(sender, self.urls)
         last: Exception | None = None

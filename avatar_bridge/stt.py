@@ -299,9 +299,10 @@ class VoiceSTTService(SegmentedSTTService):
                 transcript = await audio.task
             else:
                 transcript = await self._decode(audio)
-        except Exception as exc:  # a decode failure must not end the session
+        except Exception:  # a decode failure must not end the session
             _LOG.exception("ASR failed")
-            yield self.errors.frame("asr_failed", f"recognition failed: {exc}")
+            # the details go to the log only; the client gets a generic message (ASVS 16.5.1)
+            yield self.errors.frame("asr_failed", "recognition failed; please type or try again")
             yield OutputTransportMessageUrgentFrame(message=protocol.state("idle"))
             return
         transcript = self.corrector.correct_transcript(transcript)

@@ -230,9 +230,12 @@ class SpeechSynthesizer(FrameProcessor):
                 offset_ms += duration_ms
                 await self.push_frame(TTSAudioRawFrame(audio=audio, sample_rate=chunk.sample_rate, num_channels=1))
                 seq += 1
-        except Exception as exc:
+        except Exception:
             _LOG.exception("synthesis failed")
-            await self.push_frame(self.errors.frame("tts_failed", f"speech synthesis failed: {exc}"))
+            # the details go to the log only; the client gets a generic message (ASVS 16.5.1)
+            await self.push_frame(
+                self.errors.frame("tts_failed", "speech synthesis failed; the reply is shown as text")
+            )
         finally:
             self._stream = None
         self._turn = None

@@ -216,7 +216,7 @@ def first_speech(turns: int) -> dict:
     engines = Engines(Recognizer("tiny.en"), PiperEngine(variation=0.0))
     with tempfile.TemporaryDirectory() as tmp:
         servers = DialogueServers(workdir=Path(tmp), now="2026-12-14T10:00:00").start()
-        bridge = start_bridge(engines, rasa_url=servers.rasa_url, rasa_timeout_s=60, rasa_retries=0)
+        bridge = start_bridge(engines, rasa_url=servers.rasa_url, rasa_timeout_s=60, rasa_retries=0, rasa_deadline_s=0)
         try:
             for warm_up in ("hello", "你好"):  # the first message of each language loads its side of the servers
                 Conversation(servers).say(warm_up)

@@ -37,7 +37,8 @@ def wait_for_health(server, key: str, value: int) -> None:
 def test_when_the_recogniser_has_no_room_for_partials_the_question_is_still_heard_and_answered(engines, dialogue):
     # a recogniser queue that refuses every partial decode, as a busy bridge does while finals wait
     busy = Engines(engines.recognizer, engines.tts, asr=DecodeScheduler(DecodeSettings(max_partials=0)))
-    server = start_bridge(busy, rasa_url=dialogue.rasa_url, partial_interval_s=0.3)
+    # the suite's relaxed dialogue deadline, as tests/conftest.py gives the shared bridges
+    server = start_bridge(busy, rasa_url=dialogue.rasa_url, partial_interval_s=0.3, rasa_deadline_s=30.0)
     try:
         with Kiosk(server.url) as kiosk:
             open_mic(kiosk)

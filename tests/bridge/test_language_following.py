@@ -34,7 +34,7 @@ def following_bridge(make_bridge, dialogue):
     # and give this bridge room (a retry would send the question twice).
     Conversation(dialogue).say("你好")
     kiosks = {k["kiosk_id"]: k for k in (FOLLOWING, ENGLISH_ONLY)}
-    return make_bridge(kiosks=kiosks, partial_interval_s=0, rasa_timeout_s=60, rasa_retries=0)
+    return make_bridge(kiosks=kiosks, partial_interval_s=0, rasa_timeout_s=60, rasa_retries=0, rasa_deadline_s=0)
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,10 @@ from testkit.dialogue import current_model
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    running = Cluster(tmp_path_factory.mktemp("cluster"), current_model(), now=PINNED_NOW).start(say=lambda _: None)
+    # The suite's relaxed dialogue deadline (tests/conftest.py): a Rasa instance's first turn after fail-over can
+    # take longer than the production 2 s on the suite's loaded box.
+    running = Cluster(
+        tmp_path_factory.mktemp("cluster"), current_model(), now=PINNED_NOW, bridge_args=["--rasa-deadline", "30"]
+    ).start(say=lambda _: None)
     yield running
     running.stop()
