@@ -217,7 +217,7 @@ class BridgeConfig:
     rasa_timeout_s: float = option(10.0, "seconds to wait for the dialogue core per attempt")
     rasa_retries: int = option(2, "retries (with back-off) when the dialogue core fails")
     rasa_deadline_s: float = option(
-        2.0,
+        1.5,
         "seconds a whole dialogue turn may take, every attempt included: past it the citizen hears the apology "
         "(dialogue_unavailable); 0 = no deadline",
     )

@@ -7,8 +7,8 @@ A reply with a `farewell` card (the card contract, cards/) ends the
 conversation: once it is given, the controller renews the session, so the next
 citizen starts fresh. Rasa down or slow: retries with back-off,
 then a spoken apology and an `error` message; the session carries on. A whole turn's wait is bounded by
-`deadline_s` (2 s by default), whatever the failure (refused, hung, a locked tracker database), so the citizen
-hears the apology within it (docs/security/faults.md). Several Rasa instances
+`deadline_s` (1.5 s by default), whatever the failure (refused, hung, a locked tracker database), so the
+citizen hears the apology's first words within 2 s (docs/security/faults.md). Several Rasa instances
 (a comma-separated URL list) are one dialogue core: each conversation keeps to one instance and
 moves to the next only when its own does not answer (docs/ARCHITECTURE.md, "Scaling out").
 """
@@ -68,7 +68,7 @@ class RasaClient:
     backoff_s: float = 0.3
     # The whole turn, every attempt and back-off included: past it the citizen hears the apology. Per-attempt
     # timeouts alone let a hung core keep a citizen waiting (retries + 1) x timeout_s (30 s with the defaults).
-    deadline_s: float | None = 2.0
+    deadline_s: float | None = 1.5
 
     def __post_init__(self) -> None:
         self.urls = [u.strip().rstrip("/") for u in self.url.split(",") if u.strip()]

