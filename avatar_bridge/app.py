@@ -30,6 +30,7 @@ from avatar_bridge.asr_scheduler import DecodeScheduler
 from avatar_bridge.config import BridgeConfig
 from avatar_bridge.controller import SessionController, SessionSettings
 from avatar_bridge.frames import Errors
+from avatar_bridge.logs import quiet_client_faults
 from avatar_bridge.metrics import BridgeMetrics
 from avatar_bridge.pipecat_compat import check_versions
 from avatar_bridge.rasa import RasaClient, RasaProcessor
@@ -250,6 +251,7 @@ async def run_session(
 def create_app(config: BridgeConfig, engines: Engines | None = None) -> FastAPI:
     check_versions()  # Pipecat and faster-whisper internals: fail here, clearly, after an upgrade
     check_whisper()
+    quiet_client_faults()  # a client's malformed frame is a warning, not a traceback (avatar_bridge/logs.py)
     app = FastAPI(title="Lobby Guide avatar bridge")
     app.state.config = config
     app.state.engines = engines or Engines.load(config)
