@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 APP_PY := .venv/app/bin/python
 
-.PHONY: help setup train run run-cluster test chat card-schema lint bench-dialogue bench-nlu-ablation bench-voice bench-voice-zh bench-trainer bench-bridge bench-capacity bench-web bench-biasing bench-spoken gesture-strip clean
+.PHONY: help setup train run run-cluster test chat card-schema lint bench-dialogue bench-nlu-ablation bench-voice bench-voice-zh bench-trainer bench-bridge bench-capacity bench-web bench-biasing bench-spoken gesture-strip fuzz clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -22,6 +22,9 @@ run-cluster: train ## several instances of each service on PostgreSQL + Redis + 
 
 test: train ## set up, train if needed, run the whole test suite
 	@bash scripts/test.sh
+
+fuzz: train ## long fuzz run: protocol, REST channel, trainer API (>= 50,000 bad inputs) -> benchmarks/results/fuzz.json
+	@bash scripts/fuzz.sh $(ARGS)
 
 chat: ## talk to the running guide in the terminal (start `make run` first)
 	@$(APP_PY) -m scripts.chat

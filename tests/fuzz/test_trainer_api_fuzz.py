@@ -20,6 +20,7 @@ from testkit.trainer import PASSWORDS, TrainerServer, add_accounts, copy_project
 from tests.fuzz.profile import fuzz_settings
 from tests.fuzz.tally import TALLY
 
+pytestmark = pytest.mark.slow  # a real trainer server and thousands of requests: not for the quick loop
 TARGET = "trainer_api"
 # Signing out would end the fuzzing session itself; everything else is fair game.
 SKIPPED = {("POST", "/logout")}
