@@ -17,6 +17,7 @@ from avatar_bridge.protocol import CLIENT_TYPES, validator
 MAX_TEXT_BYTES = 16 * 1024  # "message_too_large (text frame > 16 KiB)": the frame's UTF-8 bytes
 MAX_AUDIO_BYTES = 64 * 1024  # "≤ 64 KiB per frame"
 SAMPLE_RATE = 16000  # "bad_sample_rate (only 16000)"
+MAX_UTTERANCE_BYTES = 30 * SAMPLE_RATE * 2  # the recogniser takes 30 s per utterance; longer: asr_failed
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Expected:
     closes: bool = False  # the server ends the connection (bad_token)
     turn: bool = False  # a turn starts (typed text, a button, push-to-talk released after audio)
     hands_free: bool = False  # the session switches to hands-free
+    asr_refused: bool = False  # the turn ends in `asr_failed` (asynchronously, after the decode would have run)
 
 
 def parse(text: str) -> tuple[bool, object]:
@@ -52,6 +54,8 @@ class KioskModel:
     hands_free: bool = False
     audio_open: bool = False
     audio_sent: bool = False  # audio accepted since audio_start (a release then transcribes it)
+    audio_bytes: int = 0  # how much, in push-to-talk
+    language: str = "en"
     closed: bool = False
     history: list[str] = field(default_factory=list)
 
@@ -92,6 +96,7 @@ class KioskModel:
             return Expected("bad_audio")
         if commit and self.audio_open:
             self.audio_sent = True
+            self.audio_bytes += len(data)
         return Expected()
 
     def _hello(self, message: dict, commit: bool) -> Expected:
@@ -102,6 +107,7 @@ class KioskModel:
         mode = message.get("mode")
         if commit:
             self.hello = True
+            self.language = message.get("language", "en")  # the fuzzed kiosk ids' profiles all say en
             if mode:
                 self.hands_free = mode == "hands_free"
         # A resume id the fuzzer made up was never issued to this kiosk: refused, a fresh conversation starts.
@@ -111,6 +117,8 @@ class KioskModel:
     def _settings(self, message: dict, commit: bool) -> Expected:
         if commit and "mode" in message:
             self.hands_free = message["mode"] == "hands_free"
+        if commit and "language" in message:
+            self.language = message["language"]
         return Expected(answer="state", hands_free=message.get("mode") == "hands_free")
 
     def _text(self, message: dict, commit: bool) -> Expected:
@@ -122,7 +130,7 @@ class KioskModel:
         if message["sample_rate"] != SAMPLE_RATE:
             return Expected("bad_sample_rate")
         if commit:
-            self.audio_open, self.audio_sent = True, False
+            self.audio_open, self.audio_sent, self.audio_bytes = True, False, 0
         return Expected(answer=None if self.hands_free else "state")
 
     def _audio_end(self, message: dict, commit: bool) -> Expected:
@@ -131,7 +139,12 @@ class KioskModel:
         turn = not self.hands_free and self.audio_sent
         if commit:
             self.audio_open, self.audio_sent = False, False
-        return Expected(turn=turn)
+        return Expected(turn=turn, asr_refused=turn and self.asr_refuses())
+
+    def asr_refuses(self) -> bool:
+        """The recogniser refuses the utterance (`asr_failed`, sent when the decode would have ended): over
+        30 s, or Mandarin on an English-only model (the test bridges run tiny.en)."""
+        return self.audio_bytes > MAX_UTTERANCE_BYTES or self.language == "zh"
 
     def _interrupt(self, message: dict, commit: bool) -> Expected:
         return Expected()

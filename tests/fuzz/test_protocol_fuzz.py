@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from tests.fuzz.client import FuzzClient, healthy
+from tests.fuzz.client import Answer, FuzzClient, healthy
 from tests.fuzz.model import KioskModel
 from tests.fuzz.profile import examples, fuzz_settings
 from tests.fuzz.strategies import ODD_CHARS, binary_frame, client_frame, mutated_message, text_frame_from
@@ -36,8 +36,24 @@ UNLIMITED = {
     "max_sessions": 1000,
     "inactivity_s": 3600.0,
 }
-TURN_EVERY = 40  # examples between typed questions that must still be answered
+TURN_EVERY = 100  # examples between typed questions that must still be answered
 AUDIO_END = {"type": "audio_end"}
+
+
+def refusal_codes(answer, zh_seen: bool) -> list[str]:
+    """The errors of one bracket, less the recogniser's documented refusals (docs/protocol.md, `asr_failed`):
+    an utterance over 30 s, or Mandarin on an English-only model (the test bridges run tiny.en) once the session
+    has been in Chinese. They come when the decode would have ended, in whichever bracket is open then, and
+    the decode reads the session's language when it runs, so they cannot be pinned to one frame."""
+    codes = []
+    for message in answer.messages:
+        if message["type"] != "error":
+            continue
+        text = message["message"]
+        if message["code"] == "asr_failed" and ("the limit is 30.0 s" in text or (zh_seen and "English-only" in text)):
+            continue
+        codes.append(message["code"])
+    return codes
 
 
 @pytest.fixture(scope="module")
@@ -76,12 +92,13 @@ class Session:
         self.url = url
         self.client: FuzzClient | None = None
         self.model = KioskModel()
+        self.zh_seen = False  # the session has been in Chinese: the recogniser may refuse a decode
         self.examples = 0
 
     def reconnect(self) -> None:
         if self.client is not None:
             self.client.close()
-        self.client, self.model = FuzzClient(self.url), KioskModel()
+        self.client, self.model, self.zh_seen = FuzzClient(self.url), KioskModel(), False
 
 
 @pytest.fixture(scope="module")
@@ -95,13 +112,13 @@ def fuzzed(fuzz_bridge):
 def _cheap(expected, frame) -> bool:
     """Frames the sequence test leaves to the interleaving test: hands-free (the VAD and the end-of-turn model
     run on every frame) and typed turns (a whole reply each)."""
-    if expected.hands_free:
+    if expected.hands_free or expected.asr_refused:  # a refused decode's error comes late: not bracketable
         return False
     return not expected.turn or (isinstance(frame, str) and json.loads(frame) == AUDIO_END)
 
 
 @fuzz_settings(300)
-@given(fresh=st.integers(0, 9).map(lambda n: n == 0), frames=st.lists(client_frame, min_size=4, max_size=30))
+@given(fresh=st.integers(0, 9).map(lambda n: n == 0), frames=st.lists(client_frame, min_size=10, max_size=40))
 def test_every_frame_gets_its_documented_answer_and_the_session_survives(
     fuzzed, fuzz_bridge, server_log, fresh, frames
 ):
@@ -113,12 +130,14 @@ def test_every_frame_gets_its_documented_answer_and_the_session_survives(
             continue
         expected.append(fuzzed.model.apply(frame))
         sent.append(frame)
+        fuzzed.zh_seen |= fuzzed.model.language == "zh"
     with TALLY.timed(TARGET):
         answers = fuzzed.client.exchange(sent)
     for frame, want, got in zip(sent, expected, answers, strict=True):
         TALLY.case(TARGET, bad=want.error is not None)
         shown = frame[:200] if isinstance(frame, str) else f"<{len(frame)} bytes>"
-        assert got.errors == ([want.error] if want.error else []), f"{shown!r} answered {got.messages}"
+        errors = refusal_codes(got, fuzzed.zh_seen)
+        assert errors == ([want.error] if want.error else []), f"{shown!r} answered {got.messages}"
         if want.answer:
             assert want.answer in got.types, f"{shown!r} not answered by {want.answer}: {got.messages}"
     assert fuzz_bridge.thread.is_alive() and healthy(fuzz_bridge.http)
@@ -189,12 +208,17 @@ def test_a_wrong_token_is_refused_with_bad_token_and_close_4001(token_bridge, se
     assert server_log.take() == []
 
 
+def _refused_or_ping(expected) -> bool:
+    return expected.answer == "pong" or (expected.error is not None and expected.answer is None)
+
+
 @fuzz_settings(60)
 @given(frames=st.lists(client_frame, min_size=1, max_size=10))
 def test_nothing_but_ping_is_served_before_hello(fuzz_bridge, server_log, frames):
     client = FuzzClient(fuzz_bridge.url)
     model = KioskModel()
-    sent = [f for f in frames if model.expect(f).error or model.expect(f).answer == "pong"]
+    # Refused frames and pings: a good hello would end the "before hello" state this test is about.
+    sent = [f for f in frames if _refused_or_ping(model.expect(f))]
     with TALLY.timed(TARGET):
         answers = client.exchange(sent)
     for frame, got in zip(sent, answers, strict=True):
@@ -233,7 +257,7 @@ class Interleavings(RuleBasedStateMachine):
         self.client: FuzzClient | None = None
         self.model = KioskModel()
         self.turns = 0
-        self.speaking_reply: str | None = None
+        self.zh_seen = False  # the session has been in Chinese: the recogniser (tiny.en) may refuse a decode
 
     @initialize(mode=st.sampled_from(["push_to_talk", "hands_free"]), audio_out=st.booleans())
     def open(self, mode, audio_out):
@@ -248,12 +272,15 @@ class Interleavings(RuleBasedStateMachine):
         self._send([json.dumps(hello)])
 
     def _send(self, frames: list[str | bytes]) -> None:
-        expected = [self.model.apply(f) for f in frames]
+        expected = []
+        for frame in frames:
+            expected.append(self.model.apply(frame))
+            self.zh_seen |= self.model.language == "zh"
         with TALLY.timed(TARGET):
             answers = self.client.exchange(frames)
         for want, got in zip(expected, answers, strict=True):
             TALLY.case(TARGET, bad=want.error is not None)
-            assert got.errors == ([want.error] if want.error else []), got.messages
+            assert refusal_codes(got, self.zh_seen) == ([want.error] if want.error else []), got.messages
 
     @rule(rate=st.sampled_from([16000, 8000]))
     def audio_start(self, rate):
@@ -311,7 +338,7 @@ class Interleavings(RuleBasedStateMachine):
     def _wait(self, kind: str, **match) -> dict:
         while True:
             message = self.client.recv()
-            if message and message["type"] == "error":
+            if message and message["type"] == "error" and refusal_codes(Answer([message]), self.zh_seen):
                 raise AssertionError(f"unexpected error while waiting for {kind}: {message}")
             if message and message["type"] == kind and all(message.get(k) == v for k, v in match.items()):
                 return message
