@@ -52,7 +52,11 @@ def pytest_terminal_summary(terminalreporter) -> None:
         result = {
             "profile": "long" if is_long() else "test",
             "duration_s": round(time.time() - _STARTED, 1),
-            "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+            "machine": {
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+            },
             "targets": {
                 name: {
                     "cases": t.cases,
