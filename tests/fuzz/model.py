@@ -32,13 +32,29 @@ class Expected:
     asr_refused: bool = False  # the turn ends in `asr_failed` (asynchronously, after the decode would have run)
 
 
+MAX_DEPTH = 32  # "bad_json": not JSON, or arrays/objects nested more than 32 levels
+
+
+def depth(value: object) -> int:
+    """Levels of array/object nesting (a message is 1); iterative, as frames may nest thousands deep."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
 def parse(text: str) -> tuple[bool, object]:
     """JSON as the protocol defines it (RFC 8259 with Python's NaN/Infinity extensions, which the bridge
-    accepts and then refuses by schema). Returns (ok, value)."""
+    accepts and then refuses by schema), at most MAX_DEPTH deep. Returns (ok, value). A frame too deep for
+    the parser's stack is bad_json either way."""
     try:
-        return True, json.loads(text)
+        value = json.loads(text)
     except (ValueError, RecursionError):
         return False, None
+    return depth(value) <= MAX_DEPTH, value
 
 
 def schema_ok(message: dict) -> bool:

@@ -186,6 +186,22 @@ def test_the_16_kib_frame_limit_counts_bytes_so_a_long_chinese_frame_is_refused(
     assert server_log.take() == []
 
 
+def test_json_nested_deeper_than_32_levels_is_refused_as_bad_json_whatever_the_parser_manages(fuzz_bridge, server_log):
+    """Found by the long run: 900 levels parsed in the bridge's thread but not in a deeper stack, so the same
+    frame got unknown_type or bad_json. The documented limit makes it bad_json everywhere."""
+    client = FuzzClient(fuzz_bridge.url)
+    client.hello()
+
+    def nested(levels: int) -> str:  # a ping whose id nests `levels - 1` lists inside the message
+        return '{"type":"ping","id":' + "[" * (levels - 1) + "]" * (levels - 1) + "}"
+
+    at_limit, over, far_over = client.exchange([nested(32), nested(33), nested(900)])
+    assert at_limit.errors == ["schema_violation"]  # parsed, then the schema says an id is not a list
+    assert over.errors == ["bad_json"] and far_over.errors == ["bad_json"]
+    client.close()
+    assert server_log.take() == []
+
+
 @pytest.fixture(scope="module")
 def token_bridge(make_bridge):
     return make_bridge(token="kiosk-secret", **UNLIMITED)

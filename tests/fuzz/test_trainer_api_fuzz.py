@@ -77,3 +77,11 @@ def test_no_trainer_operation_answers_with_a_server_error(trainer_schema, admin_
             assert server_log.take() == [], f"{case.method} {case.formatted_path}"
 
         call()
+
+
+def test_a_model_name_too_long_for_a_file_name_is_a_client_error_not_a_crash(admin_session, trainer_server, server_log):
+    """Found by the long run: /reports/<a 300-character name> was a 500 (the file name is too long)."""
+    for path in ("/reports/" + "ṱ" * 300, "/reports/" + "m" * 300 + "/confusion-en.png", "/jobs/" + "9" * 30):
+        r = admin_session.get(f"{trainer_server.url}{path}", timeout=60)
+        assert r.status_code in (404, 422), (path[:40], r.status_code)
+    assert server_log.take() == []

@@ -19,6 +19,11 @@ from trainer.routes.deps import Trainer, User, flash, missing, page, redirect, r
 router = APIRouter()
 # A job id the database can hold: a larger number was a 500 (SQLite's INTEGER is 64-bit; found by tests/fuzz).
 JobId = Annotated[int, PathParam(ge=0, le=2**63 - 1)]
+# Model names become file names (report, heat map, model archive): a name too long for the file system was a
+# 500. Trained models are named `lobby-<12 hex digits>`; 40 characters (160 bytes of UTF-8) leave room for the
+# suffixes within the 255 bytes a file name may have, and the language of a heat map is a short code.
+ModelName = Annotated[str, PathParam(min_length=1, max_length=40)]
+LanguageCode = Annotated[str, PathParam(min_length=1, max_length=16)]
 
 
 # ---- jobs --------------------------------------------------------------------------------------
@@ -96,7 +101,7 @@ async def model_list(
 
 @router.get("/reports/{name}")
 async def report(
-    request: Request, name: str, user: User = Depends(require_role("review")), app: Trainer = Depends(trainer_of)
+    request: Request, name: ModelName, user: User = Depends(require_role("review")), app: Trainer = Depends(trainer_of)
 ):
     settings = app.settings
     rep = load_report(settings, name)
@@ -112,7 +117,7 @@ async def report(
 
 
 @router.get("/reports/{name}/confusion-{language}.png", dependencies=[Depends(deps.current_user)])
-async def report_png(name: str, language: str, app: Trainer = Depends(trainer_of)):
+async def report_png(name: ModelName, language: LanguageCode, app: Trainer = Depends(trainer_of)):
     """One language's confusion-matrix heat map."""
     path = confusion_path(app.settings, Path(name).name, Path(language).name)
     if not path.exists():
@@ -129,7 +134,7 @@ def _flash_not_reached(request: Request, out: dict) -> None:
 @router.post("/models/{name}/activate")
 async def activate(
     request: Request,
-    name: str,
+    name: ModelName,
     form: dict = Depends(signed_in_form),
     user: User = Depends(require_role("activate")),
     app: Trainer = Depends(trainer_of),
