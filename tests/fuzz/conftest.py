@@ -51,6 +51,7 @@ def pytest_terminal_summary(terminalreporter) -> None:
     if path:
         result = {
             "profile": "long" if is_long() else "test",
+            "scale": float(os.environ.get("LOBBY_FUZZ_SCALE", "1")),
             "duration_s": round(time.time() - _STARTED, 1),
             "machine": {
                 "cpus": os.cpu_count(),
