@@ -4,7 +4,7 @@ SHELL := /bin/bash
 APP_PY := .venv/app/bin/python
 TOOLS_PY := .venv/tools/bin/python
 
-.PHONY: help setup train run run-cluster test chat card-schema lint bench-dialogue bench-nlu-ablation bench-voice bench-voice-zh bench-trainer bench-bridge bench-capacity bench-web bench-biasing bench-spoken bench-faults soak gesture-strip clean lock sbom audit
+.PHONY: help setup train run run-cluster test chat card-schema lint bench-dialogue bench-nlu-ablation bench-voice bench-voice-zh bench-trainer bench-bridge bench-capacity bench-web bench-biasing bench-spoken bench-faults soak gesture-strip fuzz clean lock sbom audit
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -23,6 +23,9 @@ run-cluster: train ## several instances of each service on PostgreSQL + Redis + 
 
 test: train ## set up, train if needed, run the whole test suite
 	@bash scripts/test.sh
+
+fuzz: train ## long fuzz run: protocol, REST channel, trainer API (>= 50,000 bad inputs) -> benchmarks/results/fuzz.json
+	@bash scripts/fuzz.sh $(ARGS)
 
 chat: ## talk to the running guide in the terminal (start `make run` first)
 	@$(APP_PY) -m scripts.chat

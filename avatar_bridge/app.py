@@ -32,6 +32,7 @@ from avatar_bridge.config import BridgeConfig
 from avatar_bridge.controller import SessionController, SessionSettings
 from avatar_bridge.frames import Errors
 from avatar_bridge.gatekeeper import Gatekeeper
+from avatar_bridge.logs import quiet_client_faults
 from avatar_bridge.metrics import BridgeMetrics
 from avatar_bridge.pipecat_compat import check_versions
 from avatar_bridge.rasa import RasaClient, RasaProcessor
@@ -266,6 +267,7 @@ def create_app(config: BridgeConfig, engines: Engines | None = None) -> FastAPI:
     check_whisper()
     gatekeeper = Gatekeeper.from_config(config)  # Origin allowlist, kiosk secrets, web limits (access.py); first,
     # so a broken kiosk secrets file stops the start before the speech models load
+    quiet_client_faults()  # a client's malformed frame is a warning, not a traceback (avatar_bridge/logs.py)
     app = FastAPI(title="Lobby Guide avatar bridge")
     app.state.config = config
     app.state.engines = engines or Engines.load(config)

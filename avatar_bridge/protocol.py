@@ -91,11 +91,30 @@ def validate(message: Any, types: tuple[str, ...] = CLIENT_TYPES) -> dict:
     return message
 
 
+MAX_DEPTH = 32  # no message nests more than 3 levels; JSON deeper than this is refused as bad_json
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether arrays/objects nest more than `limit` levels (the message itself is level 1); iterative."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
 def decode(text: str) -> dict:
+    """JSON text → a validated message. Nesting has a documented limit (MAX_DEPTH): without it, whether
+    ~1000 levels parsed depended on the parser's stack, so the same frame got bad_json or another code."""
     try:
         message = json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise ProtocolError("bad_json", f"not valid JSON: {exc}") from None
+    if too_deep(message):
+        raise ProtocolError("bad_json", f"JSON nested deeper than {MAX_DEPTH} levels")
     return validate(message)
 
 

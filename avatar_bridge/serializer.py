@@ -36,7 +36,7 @@ from avatar_bridge.protocol import INPUT_SAMPLE_RATE, ProtocolError
 from avatar_bridge.state import SessionState
 
 _LOG = logging.getLogger(__name__)
-MAX_TEXT_FRAME = 16 * 1024
+MAX_TEXT_FRAME = 16 * 1024  # bytes of UTF-8
 MAX_AUDIO_FRAME = 64 * 1024  # 2 s of 16 kHz PCM16 per frame; clients send 20-100 ms
 
 
@@ -169,8 +169,11 @@ class KioskSerializer(FrameSerializer):
                 seats.give_back(self.state)
 
     def _control(self, text: str) -> Frame | None:
-        if len(text) > MAX_TEXT_FRAME:
-            raise ProtocolError("message_too_large", f"text frame of {len(text)} characters; limit {MAX_TEXT_FRAME}")
+        # The limit is on the frame's UTF-8 bytes (docs/protocol.md: 16 KiB), not its characters: 16 Ki Chinese
+        # characters are 48 KiB. The character count bounds the bytes from below, so huge frames skip encoding.
+        size = len(text) if len(text) > MAX_TEXT_FRAME else len(text.encode("utf-8", "surrogatepass"))
+        if size > MAX_TEXT_FRAME:
+            raise ProtocolError("message_too_large", f"text frame of {size} bytes or more; limit {MAX_TEXT_FRAME}")
         message = protocol.decode(text)
         kind = message["type"]
         if kind not in ("hello", "ping") and not self.state.hello:

@@ -74,6 +74,7 @@ from avatar_bridge.work_queue import Job
 from privacy.logtext import loggable
 from voice.asr import Recognizer
 from voice.correction import Corrector, shared_corrector
+from voice.errors import VoiceError
 
 _LOG = logging.getLogger(__name__)
 MIN_PARTIAL_AUDIO_S = 0.6  # no partial before this much new audio
@@ -299,6 +300,11 @@ class VoiceSTTService(SegmentedSTTService):
                 transcript = await audio.task
             else:
                 transcript = await self._decode(audio)
+        except VoiceError as exc:  # the audio or the session's language, not a fault: one line, no traceback
+            _LOG.warning("session %s: ASR refused: %s", self.state.session_id, exc)
+            yield self.errors.frame("asr_failed", f"recognition failed: {exc}")
+            yield OutputTransportMessageUrgentFrame(message=protocol.state("idle"))
+            return
         except Exception:  # a decode failure must not end the session
             _LOG.exception("ASR failed")
             # the details go to the log only; the client gets a generic message (ASVS 16.5.1)

@@ -1,7 +1,9 @@
 """Rasa input channels with Lobby Guide's fixes. Runs inside the Rasa environment.
 
 REST: Rasa 3.6 answers a JSON body that is not an object (e.g. `[]`) with a 500
-and a stack trace in the log; here it is a 400 that says what is wrong.
+and a stack trace in the log; here it is a 400 that says what is wrong. A body
+without `sender` or `message` is refused too (Rasa would put every sender-less
+message into one shared conversation), and the body cannot name the input channel.
 
 socket.io: Rasa's own channel, with two fixes:
 
@@ -46,13 +48,20 @@ class ValidatedRestInput(RestInput):
         if not isinstance(body, dict):
             raise InvalidUsage("The body must be a JSON object with 'sender' and 'message'.")
         sender, message, metadata = body.get("sender"), body.get("message"), body.get("metadata")
-        if sender is not None and (not isinstance(sender, str) or len(sender) > MAX_SENDER_LENGTH):
-            raise InvalidUsage(f"'sender' must be a string of at most {MAX_SENDER_LENGTH} characters.")
-        if message is not None and not isinstance(message, str):
+        # A missing sender is refused: Rasa would file every such message under the one conversation "default",
+        # so two anonymous clients would share slots and answers (found by tests/fuzz/test_dialogue_fuzz.py).
+        if not isinstance(sender, str) or not 0 < len(sender) <= MAX_SENDER_LENGTH:
+            raise InvalidUsage(f"'sender' must be a string of 1 to {MAX_SENDER_LENGTH} characters.")
+        if not isinstance(message, str):
             raise InvalidUsage("'message' must be a string.")
         if metadata is not None and not isinstance(metadata, dict):
             raise InvalidUsage("'metadata' must be a JSON object.")
         return sender
+
+    def _extract_input_channel(self, req: Request) -> str:
+        """Always "rest": Rasa 3.6 lets the body name any input channel (even a non-string, which the tracker
+        then stores), and the trainer tells web chats from kiosks by it."""
+        return self.name()
 
 
 def allowed_origins() -> list[str]:

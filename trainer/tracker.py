@@ -26,6 +26,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    inspect,
     select,
     update,
 )
@@ -329,6 +330,8 @@ class ConversationView:
 def conversation(tracker: Engine, sender_id: str, masked: bool = True) -> ConversationView | None:
     """One conversation turn by turn: what was said, how it was understood, what the guide did."""
     with tracker.connect() as conn:
+        if not inspect(conn).has_table(events.name):  # no tracker store yet (Rasa has not run): nothing to show
+            return None
         rows = conn.execute(
             select(events.c.id, events.c.type_name, events.c.timestamp, events.c.action_name, events.c.data)
             .where(events.c.sender_id == sender_id)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -15,6 +17,13 @@ from trainer.routes import deps
 from trainer.routes.deps import Trainer, User, flash, missing, page, redirect, require_role, signed_in_form, trainer_of
 
 router = APIRouter()
+# A job id the database can hold: a larger number was a 500 (SQLite's INTEGER is 64-bit; found by tests/fuzz).
+JobId = Annotated[int, PathParam(ge=0, le=2**63 - 1)]
+# Model names become file names (report, heat map, model archive): a name too long for the file system was a
+# 500. Trained models are named `lobby-<12 hex digits>`; 40 characters (160 bytes of UTF-8) leave room for the
+# suffixes within the 255 bytes a file name may have, and the language of a heat map is a short code.
+ModelName = Annotated[str, PathParam(min_length=1, max_length=40)]
+LanguageCode = Annotated[str, PathParam(min_length=1, max_length=16)]
 
 
 # ---- jobs --------------------------------------------------------------------------------------
@@ -46,7 +55,7 @@ async def job_start(
 
 @router.get("/jobs/{job_id}")
 async def job_page(
-    request: Request, job_id: int, user: User = Depends(deps.current_user), app: Trainer = Depends(trainer_of)
+    request: Request, job_id: JobId, user: User = Depends(deps.current_user), app: Trainer = Depends(trainer_of)
 ):
     job = jobs.get(app.state, job_id)
     if job is None:
@@ -55,7 +64,7 @@ async def job_page(
 
 
 @router.get("/jobs/{job_id}/status", dependencies=[Depends(deps.current_user)])
-async def job_status(job_id: int, app: Trainer = Depends(trainer_of)):
+async def job_status(job_id: JobId, app: Trainer = Depends(trainer_of)):
     """What the job page polls for live progress and the log."""
     job = jobs.get(app.state, job_id)
     if job is None:
@@ -92,7 +101,7 @@ async def model_list(
 
 @router.get("/reports/{name}")
 async def report(
-    request: Request, name: str, user: User = Depends(require_role("review")), app: Trainer = Depends(trainer_of)
+    request: Request, name: ModelName, user: User = Depends(require_role("review")), app: Trainer = Depends(trainer_of)
 ):
     settings = app.settings
     rep = load_report(settings, name)
@@ -108,7 +117,7 @@ async def report(
 
 
 @router.get("/reports/{name}/confusion-{language}.png", dependencies=[Depends(deps.current_user)])
-async def report_png(name: str, language: str, app: Trainer = Depends(trainer_of)):
+async def report_png(name: ModelName, language: LanguageCode, app: Trainer = Depends(trainer_of)):
     """One language's confusion-matrix heat map."""
     path = confusion_path(app.settings, Path(name).name, Path(language).name)
     if not path.exists():
@@ -125,7 +134,7 @@ def _flash_not_reached(request: Request, out: dict) -> None:
 @router.post("/models/{name}/activate")
 async def activate(
     request: Request,
-    name: str,
+    name: ModelName,
     form: dict = Depends(signed_in_form),
     user: User = Depends(require_role("activate")),
     app: Trainer = Depends(trainer_of),
