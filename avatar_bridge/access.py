@@ -38,7 +38,7 @@ from avatar_bridge.protocol import INPUT_SAMPLE_RATE, ProtocolError
 _LOG = logging.getLogger(__name__)
 
 # Refusals that end the connection, with their websocket close code (docs/protocol.md, "Errors").
-FATAL_CODES = {"bad_token": 4001, "too_many_web_sessions": 1013, "too_many_from_address": 1013}
+FATAL_CODES = {"bad_token": 4001, "too_many_web_sessions": 1013, "too_many_from_address": 1013}  # nosec B105  # close codes, not a password
 WEB_MODES = ("text", "voice")
 
 

@@ -292,14 +292,17 @@ def test_a_chinese_conversation_at_the_kiosk_shows_no_english_and_the_captions_f
 
 
 @pytest.fixture
-def chinese_host_page(bridge, tmp_path):
-    """A Chinese page of another site that embeds the widget without data-language, and can switch to English."""
+def chinese_host_page(make_bridge, tmp_path):
+    """A Chinese page of another site that embeds the widget without data-language, and can switch to English;
+    the bridge lists that site in its allowed origins, as a city lists its website (docs/security.md)."""
+    port = free_port()
+    bridge = make_bridge(allowed_origins=f"http://localhost:{port}")
     (tmp_path / "news.html").write_text(
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>海港市新闻</title></head><body><main>'
         '<h1>海港市新闻</h1><p>十二月起开放时间调整。</p></main>'
         f'<script src="{bridge.http}/widget.js" async></script></body></html>', encoding="utf-8")  # fmt: skip
-    server = serve(tmp_path, free_port())
-    yield f"http://localhost:{server.server_port}/news.html"
+    server = serve(tmp_path, port)
+    yield f"http://localhost:{port}/news.html"
     server.shutdown()
 
 

@@ -3,11 +3,17 @@ API tokens listed and revoked; and the audit log."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Request
+from fastapi import Path as PathParam
 
 from trainer import account_admin, auth, sessions, tokens
 from trainer.passwords import MAX_LENGTH, MIN_LENGTH
 from trainer.routes.deps import Trainer, User, flash, page, redirect, require_role, signed_in_form, trainer_of
+
+# Row ids are SQLite INTEGERs: a larger number is a 422, not a 500 from the database driver (found by tests/fuzz).
+RowId = Annotated[int, PathParam(ge=0, le=2**63 - 1)]
 
 router = APIRouter()
 
@@ -96,7 +102,7 @@ async def user_change(
 @router.post("/sessions/{session_id}/revoke")
 async def session_revoke(
     request: Request,
-    session_id: int,
+    session_id: RowId,
     form: dict = Depends(signed_in_form),
     user: User = Depends(require_role("manage_users")),
     app: Trainer = Depends(trainer_of),
@@ -109,7 +115,7 @@ async def session_revoke(
 @router.post("/tokens/{token_id}/revoke")
 async def token_revoke(
     request: Request,
-    token_id: int,
+    token_id: RowId,
     form: dict = Depends(signed_in_form),
     user: User = Depends(require_role("manage_users")),
     app: Trainer = Depends(trainer_of),
