@@ -68,6 +68,9 @@ class SendDeadline:
             dropped = asyncio.ensure_future(gone.wait())
             try:
                 await asyncio.wait({received, dropped}, return_when=asyncio.FIRST_COMPLETED)
+            except asyncio.CancelledError:
+                received.cancel()  # the session is ending: its pending read goes with it
+                raise
             finally:
                 dropped.cancel()
             if received.done():
