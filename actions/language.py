@@ -12,30 +12,14 @@ otherwise English, the base language. Chinese characters with Chinese switched o
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from actions.context import _meta_value, metadata
 from actions.knowledge import answer_languages
-from kb.languages import BASE_LANGUAGE
+from kb.languages import BASE_LANGUAGE, CHINESE, text_language  # noqa: F401  (re-exported: one rule, kb.languages)
 
 if TYPE_CHECKING:
     from rasa_sdk import Tracker
-
-CHINESE = "zh"
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
-
-
-def text_language(text: str) -> str | None:
-    """ "zh", "en", or None when the text alone does not tell (payloads, digits, one word)."""
-    if text.startswith("/"):
-        return None
-    if _CJK.search(text):
-        return CHINESE
-    if len(_LATIN_WORD.findall(text)) >= 2:
-        return BASE_LANGUAGE
-    return None
 
 
 def language(tracker: Tracker) -> str:

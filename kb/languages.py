@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 
 BASE_LANGUAGE = "en"
+CHINESE = "zh"
 LANGUAGES_ENV = "LOBBY_LANGUAGES"
 DEFAULT_LANGUAGES: tuple[str, ...] = ("en", "zh")
 LANG_DIR = "lang"  # <kb root>/lang/<code>/ holds one language's text
@@ -49,3 +50,21 @@ def enabled_languages(env: Mapping[str, str] | None = None) -> tuple[str, ...]:
     env = os.environ if env is None else env
     value = env.get(LANGUAGES_ENV)
     return parse_languages(value) if value and value.strip() else DEFAULT_LANGUAGES
+
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def text_language(text: str) -> str | None:
+    """ "zh", "en", or None when the words alone do not tell (payloads, digits, one word).
+
+    One rule for the action server (the language a reply is given in) and the trainer (the language a message
+    is filed and annotated under), so the two never disagree about a message."""
+    if text.startswith("/"):
+        return None
+    if _CJK.search(text):
+        return CHINESE
+    if len(_LATIN_WORD.findall(text)) >= 2:
+        return BASE_LANGUAGE
+    return None

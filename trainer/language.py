@@ -13,28 +13,12 @@ hand-written NLU file is in the base language, English.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from kb.languages import BASE_LANGUAGE
+from kb.languages import BASE_LANGUAGE, CHINESE, text_language  # noqa: F401  (re-exported: one rule, kb.languages)
 
-CHINESE = "zh"
 # The languages the trainer can tell apart, with the names its (English) pages show.
 LANGUAGE_NAMES: dict[str, str] = {BASE_LANGUAGE: "English", CHINESE: "Chinese"}
-
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
-
-
-def text_language(text: str) -> str | None:
-    """ "zh", "en", or None when the words alone do not tell (payloads, digits, one word)."""
-    if text.startswith("/"):
-        return None
-    if _CJK.search(text):
-        return CHINESE
-    if len(_LATIN_WORD.findall(text)) >= 2:
-        return BASE_LANGUAGE
-    return None
 
 
 def metadata_language(metadata: Any) -> str | None:

@@ -3,17 +3,21 @@ API tokens listed and revoked; and the audit log."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter, Depends, Request
-from fastapi import Path as PathParam
 
 from trainer import account_admin, auth, sessions, tokens
 from trainer.passwords import MAX_LENGTH, MIN_LENGTH
-from trainer.routes.deps import Trainer, User, flash, page, redirect, require_role, signed_in_form, trainer_of
-
-# Row ids are SQLite INTEGERs: a larger number is a 422, not a 500 from the database driver (found by tests/fuzz).
-RowId = Annotated[int, PathParam(ge=0, le=2**63 - 1)]
+from trainer.routes.deps import (
+    RowId,
+    Trainer,
+    User,
+    flash,
+    page,
+    redirect,
+    require_role,
+    signed_in_form,
+    trainer_of,
+)
 
 router = APIRouter()
 

@@ -18,7 +18,7 @@ from trainer.routes.deps import Trainer, User, flash, missing, page, redirect, r
 
 router = APIRouter()
 # A job id the database can hold: a larger number was a 500 (SQLite's INTEGER is 64-bit; found by tests/fuzz).
-JobId = Annotated[int, PathParam(ge=0, le=2**63 - 1)]
+JobId = deps.RowId
 # Model names become file names (report, heat map, model archive): a name too long for the file system was a
 # 500. Trained models are named `lobby-<12 hex digits>`; 40 characters (160 bytes of UTF-8) leave room for the
 # suffixes within the 255 bytes a file name may have, and the language of a heat map is a short code.
