@@ -35,6 +35,7 @@ _INTERNALS: tuple[tuple[type, str, tuple[str, ...]], ...] = (
     (BaseSmartTurn, "__init__", ("self._params", "self._stop_ms")),
     (SegmentedSTTService, "__init__", ("self._audio_buffer", "self._segment_queue", "self._user_speaking")),
     (SegmentedSTTService, "_handle_user_stopped_speaking", ("self._audio_buffer",)),
+    (SegmentedSTTService, "_cancel_segment_task", ("self._segment_task",)),
 )
 
 
@@ -109,3 +110,8 @@ async def hand_over_segment(stt: SegmentedSTTService, segment: bytes) -> None:
 async def close_segment(stt: SegmentedSTTService) -> None:
     """Close the segment the base class's way (trailing silence appended, queued for run_stt)."""
     await stt._handle_user_stopped_speaking(VADUserStoppedSpeakingFrame())
+
+
+async def stop_segment_task(stt: SegmentedSTTService) -> None:
+    """Cancel the segment task (Pipecat does it only on a CancelFrame or EndFrame; idempotent)."""
+    await stt._cancel_segment_task()

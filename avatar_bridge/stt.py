@@ -138,6 +138,21 @@ class VoiceSTTService(SegmentedSTTService):
         self._drop_speculation()
         await super().cancel(frame)
 
+    async def cleanup(self):
+        """Stop this session's tasks even when no CancelFrame or EndFrame reached this stage.
+
+        Pipecat's segmented STT starts its segment task on the StartFrame and stops it only on a CancelFrame or
+        EndFrame. A kiosk that disconnects while the StartFrame is still travelling gets neither (the worker
+        cancels the start and only cleans up), so the task waited on its queue forever and the garbage
+        collector later logged "Task was destroyed but it is pending" in some other session's turn.
+        """
+        self._drop_speculation()
+        if self._partials is not None:
+            await self.cancel_task(self._partials)
+            self._partials = None
+        await compat.stop_segment_task(self)
+        await super().cleanup()
+
     @property
     def wants_wav_segments(self) -> bool:
         return False

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import logging
 import time
 
 import httpx
@@ -131,3 +133,23 @@ def test_two_kiosks_in_parallel_stay_isolated(bridge):
         a.wait("metrics")
         b.wait("metrics")
         assert set(a.audio) == {bot_a["utterance_id"]} and set(b.audio) == {bot_b["utterance_id"]}
+
+
+def test_kiosks_that_hang_up_at_once_leave_nothing_running(bridge, caplog):
+    """A session closed while its pipeline is still starting must stop every task it started: a task left
+    waiting is destroyed later by the garbage collector, which asyncio logs as an error in someone else's turn."""
+    with caplog.at_level(logging.ERROR, logger="asyncio"):
+        for n in range(40):
+            with Kiosk(bridge.url) as kiosk:
+                if n % 2:
+                    kiosk.hello()  # half hang up after hello, half before it
+        deadline = time.monotonic() + 30
+        while httpx.get(f"{bridge.http}/health").json()["active_sessions"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        gc.collect()
+    destroyed = [r.getMessage()[:200] for r in caplog.records if "destroyed but it is pending" in r.getMessage()]
+    assert not destroyed, f"{len(destroyed)} tasks were left pending by sessions that ended: {destroyed[:3]}"
+    with Kiosk(bridge.url) as kiosk:
+        kiosk.hello()
+        kiosk.send({"type": "ping", "id": "still"})
+        assert kiosk.wait("pong")["id"] == "still"

@@ -13,7 +13,7 @@ import os
 
 from hypothesis import HealthCheck, Phase, settings
 
-LONG_FACTOR = 25
+LONG_FACTOR = 13  # ~55,000 bad inputs in all (measured: 10,593 at 0.1 × the old 25)
 
 
 def is_long() -> bool:
