@@ -1,5 +1,8 @@
 """Rasa input channels with Lobby Guide's fixes. Runs inside the Rasa environment.
 
+Both channels fail a turn whose conversation could not be read or stored (nlu/store_failures.py) instead of
+answering from a conversation that is not the citizen's stored one.
+
 REST: Rasa 3.6 answers a JSON body that is not an object (e.g. `[]`) with a 500
 and a stack trace in the log; here it is a 400 that says what is wrong. A body
 without `sender` or `message` is refused too (Rasa would put every sender-less
@@ -32,6 +35,8 @@ from sanic import Blueprint
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
+from nlu.store_failures import failing_visibly
+
 logger = logging.getLogger(__name__)
 
 
@@ -42,6 +47,9 @@ class ValidatedRestInput(RestInput):
     @classmethod
     def name(cls) -> str:
         return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        return super().blueprint(failing_visibly(on_new_message))
 
     async def _extract_sender(self, req: Request) -> str | None:
         body = req.json
@@ -74,7 +82,8 @@ class OriginCheckedSocketIOInput(SocketIOInput):
         return "socketio"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(on_new_message)
+        # replies already sent cannot be taken back here; a failed store is still logged as the turn's failure
+        blueprint = super().blueprint(failing_visibly(on_new_message))
         origins = allowed_origins()
         if self.sio is not None:
             # An empty list would mean "no CORS handling" to engine.io; refuse every

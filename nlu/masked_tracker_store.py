@@ -13,6 +13,9 @@ with them; the in-memory events themselves are not changed (the reply already se
 Rasa re-reads the tracker from this store at each turn, so a masked slot comes back as a placeholder:
 the forms keep the real value in the action server's own store (actions/personal.py) and read it from there.
 The event broker (none is configured) would still receive raw events: configure one only with masking too.
+
+A read or write that fails is recorded (nlu/store_failures.py), so the turn fails visibly instead of Rasa's
+fail-safe answering from a fresh or an in-memory conversation.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from nlu.store_failures import FAILURES, ConversationNotRead
 from privacy.rules import NAME_SLOTS, PERSON_ENTITIES, mask_value
 
 logger = logging.getLogger(__name__)
@@ -61,7 +65,26 @@ def masked_event(data: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
 class MaskedSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore whose `save` masks what it writes; everything else (reading, sessions) is Rasa's."""
 
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        try:
+            tracker = await super().retrieve(sender_id)
+        except Exception as exc:
+            FAILURES.record(sender_id, "read", exc)
+            raise
+        FAILURES.read_ok(sender_id)
+        return tracker
+
     async def save(self, tracker: DialogueStateTracker) -> None:
+        if FAILURES.read_failed(tracker.sender_id):
+            # Rasa's fail-safe went on with a fresh tracker: writing it would graft a new history onto the old one
+            raise ConversationNotRead(f"conversation {tracker.sender_id} was not read this turn; not saved")
+        try:
+            await self._save_masked(tracker)
+        except Exception as exc:
+            FAILURES.record(tracker.sender_id, "write", exc)
+            raise
+
+    async def _save_masked(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
         names = names_in(tracker.events)
         with self.session_scope() as session:

@@ -70,10 +70,11 @@ class DialogueServers:
     rasa_startup_s: float = 0.0
     cors_origins: str = WEB_ORIGIN
     knowledge_base: Path | None = None
+    db_dir: Path | None = None  # where the tracker database lives (default: workdir), e.g. a filesystem of its own
 
     @property
     def tracker_db(self) -> Path:
-        return self.workdir / "tracker.db"
+        return (self.db_dir or self.workdir) / "tracker.db"
 
     @property
     def actions_db(self) -> Path:

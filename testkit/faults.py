@@ -1,13 +1,15 @@
 """Faults injected into real processes, for tests/faults and benchmarks/bench_faults.py.
 
 Everything here acts on the real thing: a server process is killed (SIGKILL) or hung (SIGSTOP) through its
-process group, the tracker's SQLite database is locked by a real `BEGIN EXCLUSIVE` transaction, and memory
-and connections are read from /proc (no psutil in the app environment). Nothing is mocked.
+process group, the tracker's SQLite database is locked by a real `BEGIN EXCLUSIVE` transaction or its
+filesystem filled up (a small tmpfs of its own, filled with a ballast file until the kernel says ENOSPC), and
+memory and connections are read from /proc (no psutil in the app environment). Nothing is mocked.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import socket
@@ -47,6 +49,58 @@ def locked(db: Path) -> Iterator[None]:
     finally:
         conn.execute("ROLLBACK")
         conn.close()
+
+
+class NoFilesystemOfItsOwn(RuntimeError):
+    """Filling a disk needs a filesystem that holds nothing else; mounting one (tmpfs) needs root."""
+
+
+def own_filesystem(path: Path, size_mb: int = 256) -> bool:
+    """Mount a tmpfs of `size_mb` at `path` for a database whose disk a test will fill; False where the machine
+    does not allow mounting (not root): `path` is then a plain directory and `disk_full` refuses to run there."""
+    path.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() != 0:
+        return False
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size_mb}m,mode=0700", "lobby-test-db", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    return done.returncode == 0
+
+
+def release_filesystem(path: Path) -> None:
+    """Unmount what own_filesystem mounted (nothing happens for a plain directory)."""
+    if os.path.ismount(path):
+        subprocess.run(["umount", "--lazy", str(path)], capture_output=True)
+
+
+@contextlib.contextmanager
+def disk_full(directory: Path) -> Iterator[int]:
+    """The filesystem holding `directory` filled to the last byte by a ballast file, as a disk fills up in a hall
+    whose recordings nobody rotates; yields the bytes written. The ballast is removed afterwards."""
+    if not os.path.ismount(directory):
+        raise NoFilesystemOfItsOwn(
+            f"{directory} is not a filesystem of its own (mounting a tmpfs needs root): filling it would fill "
+            "the machine's disk"
+        )
+    ballast = directory / "ballast.fill"
+    written = 0
+    with open(ballast, "wb", buffering=0) as out:
+        for size in (1 << 20, 1 << 16, 1 << 12, 1 << 9, 1):
+            block = bytes(size)
+            try:
+                while True:
+                    written += out.write(block)
+            except OSError as exc:
+                if exc.errno != errno.ENOSPC:
+                    raise
+    free = os.statvfs(directory).f_bavail
+    assert free == 0, f"{free} blocks still free on {directory} after the ballast"
+    try:
+        yield written
+    finally:
+        ballast.unlink()
 
 
 def rss_mb(pid: int | None = None) -> float:

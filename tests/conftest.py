@@ -13,6 +13,7 @@ import pytest
 from kb import load_knowledge_base
 from testkit import PINNED_NOW
 from testkit.dialogue import Conversation, DialogueServers
+from testkit.faults import own_filesystem, release_filesystem
 from tests.cards.contract import cards_in_tracker, contract_breaches
 
 SLOW_FIXTURES = {"dialogue", "workspace", "trainer_browser", "browser", "cluster"}
@@ -31,12 +32,18 @@ def kb():
 
 @pytest.fixture(scope="session")
 def dialogue(tmp_path_factory):
-    servers = DialogueServers(workdir=tmp_path_factory.mktemp("dialogue"), now=PINNED_NOW).start()
+    workdir = tmp_path_factory.mktemp("dialogue")
+    # the tracker database on a small filesystem of its own, so tests/faults can fill its disk (testkit/faults.py)
+    own_filesystem(workdir / "db")
+    servers = DialogueServers(workdir=workdir, now=PINNED_NOW, db_dir=workdir / "db").start()
     yield servers
     servers.stop()
     # The card contract (cards/): every card the running dialogue core sent in this test session, to the dialogue,
     # bridge and web tests alike, must validate against the published JSON Schema.
-    sent = cards_in_tracker(servers.tracker_db)
+    try:
+        sent = cards_in_tracker(servers.tracker_db)
+    finally:
+        release_filesystem(workdir / "db")
     breaches = contract_breaches(sent)
     assert not breaches, f"{len(breaches)} of {len(sent)} cards sent break the card contract: {breaches[:5]}"
 

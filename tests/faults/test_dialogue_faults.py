@@ -1,4 +1,5 @@
-"""The dialogue core failing under a citizen's turn: killed, hung, its action server down, its database locked.
+"""The dialogue core failing under a citizen's turn: killed, hung, its action server down, its database locked or
+its disk full.
 
 Each test breaks a real process (testkit/faults.py) in the middle of a turn and checks what the citizen gets:
 the documented `dialogue_unavailable` error with the spoken apology (the turn ends, the session goes on), the
@@ -12,7 +13,7 @@ import logging
 import time
 
 from testkit.dialogue import Conversation
-from testkit.faults import await_apology, established_to, hung, kill, locked, wait_for, warm
+from testkit.faults import await_apology, disk_full, established_to, hung, kill, locked, wait_for, warm
 from testkit.kiosk import Kiosk
 
 NEWBORN = "my wife just had a baby, what do I need to do?"
@@ -62,6 +63,32 @@ def test_tracker_database_locked(servers, deadline_bridge, caplog):
             # Rasa gives up on the lock after SQLite's busy timeout and logs it: held until then
             wait_for(lambda: "database is locked" in log.read_text()[logged:], 120, "Rasa logging the locked db")
         assert_apology(apology)
+        # Rasa's fail-safe went on with a fresh conversation: it must not be saved over the stored one
+        wait_for(lambda: "not saved" in log.read_text()[logged:], 60, "Rasa refusing to save a conversation not read")
+        assert "what does it cost" not in log.read_text()[logged:], "the citizen's words in Rasa's log"
+        assert any("dialogue core unavailable" in r.getMessage() for r in caplog.records)
+        assert Conversation(servers, sender=session).slot("service") == "passport_travel_permit"
+        turn = kiosk.turn("what does it cost?")
+        assert (turn["bot"]["card"]["service_id"], turn["bot"]["card"]["topic"]) == ("passport_travel_permit", "fee")
+
+
+def test_tracker_disk_full(servers, deadline_bridge, caplog):
+    """The tracker database's disk full (its own small filesystem, filled to the last byte): the turn fails
+    cleanly (apology, Rasa logs SQLite's "database or disk is full", the bridge logs the failed turn), and once
+    space is freed the conversation goes on with nothing lost."""
+    with Kiosk(deadline_bridge.url) as kiosk:
+        session = kiosk.hello()["session_id"]
+        kiosk.turn("how do I apply for a passport?")
+        log = servers.workdir / "rasa.log"
+        logged = len(log.read_text()) if log.exists() else 0
+        with caplog.at_level(logging.ERROR, logger="avatar_bridge.rasa"), disk_full(servers.tracker_db.parent):
+            sent = time.perf_counter()
+            kiosk.send({"type": "text", "text": "what does it cost?"})
+            apology = await_apology(kiosk, sent)
+            wait_for(lambda: "disk is full" in log.read_text()[logged:], 60, "Rasa logging the full disk")
+        assert_apology(apology)
+        # Rasa's fail-safe would have answered and kept the turn in memory only: the turn fails instead
+        wait_for(lambda: "not answered" in log.read_text()[logged:], 30, "Rasa logging the turn it did not answer")
         assert any("dialogue core unavailable" in r.getMessage() for r in caplog.records)
         assert Conversation(servers, sender=session).slot("service") == "passport_travel_permit"
         turn = kiosk.turn("what does it cost?")
