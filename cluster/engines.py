@@ -206,6 +206,9 @@ class Backend:
     health: str = "/health"
     balance: str = "leastconn"  # websockets live long: new kiosks go to the least busy bridge
     tls_cert: Path | None = None  # PEM (certificate + key): the frontend speaks https/wss and the servers plain http
+    # open connections one client address may hold across all the servers (None: no limit). Each bridge limits
+    # web sessions per address itself, but only among its own connections; the proxy sees them all.
+    max_conn_per_address: int | None = None
 
 
 def haproxy_config(backends: list[Backend], cert_dir: Path | None = None) -> str:
@@ -237,6 +240,12 @@ def haproxy_config(backends: list[Backend], cert_dir: Path | None = None) -> str
             ]
         else:
             out.append(f"    bind 127.0.0.1:{b.port}")
+        if b.max_conn_per_address is not None:
+            out += [
+                "    stick-table type ipv6 size 100k expire 10m store conn_cur",
+                "    tcp-request connection track-sc0 src",
+                f"    tcp-request connection reject if {{ sc0_conn_cur gt {b.max_conn_per_address} }}",
+            ]
         out += [
             f"    default_backend {b.name}_servers",
             f"backend {b.name}_servers",

@@ -88,6 +88,8 @@ class Cluster:
     rasa_token: str = field(default_factory=lambda: secrets.token_hex(16))
     session_secret: str = field(default_factory=lambda: secrets.token_hex(24))
     kiosk_port: int = field(default_factory=free_port)  # HAProxy: where kiosks connect
+    # across all bridges; generous: a hall's kiosks may share one NAT address (deploy/haproxy-tls.cfg has the same)
+    max_conn_per_address: int = 64
     actions_port: int = field(default_factory=free_port)  # HAProxy: where Rasa finds an action server
     postgres: Postgres | None = None
     redis: Redis | None = None
@@ -174,7 +176,12 @@ class Cluster:
                 instance.spawn()
             self.haproxy = HAProxy(
                 [
-                    Backend("kiosks", self.kiosk_port, [b.port for b in self.bridge]),
+                    Backend(
+                        "kiosks",
+                        self.kiosk_port,
+                        [b.port for b in self.bridge],
+                        max_conn_per_address=self.max_conn_per_address,
+                    ),
                     Backend("actions", self.actions_port, [a.port for a in self.actions], balance="roundrobin"),
                 ]
             ).start()

@@ -4,8 +4,11 @@ TLS, and the bridge's own pages keep opening their websocket through the proxy (
 
 from __future__ import annotations
 
+import ssl
+
 import httpx
 import pytest
+import websockets
 
 from cluster.engines import Backend, HAProxy
 from testkit.kiosk import Kiosk
@@ -43,3 +46,29 @@ def test_a_citizen_talks_to_the_guide_over_wss(proxy, tls):
         session = k.hello("lobby", capabilities=TEXT_ONLY)
         assert session["reason"] == "hello"
         assert k.turn("how do I apply for a passport?")["bot"]["card"]["service_id"] == "passport_travel_permit"
+
+
+def test_the_proxy_limits_open_connections_per_address_across_bridges(make_bridge, tls):
+    """Each bridge limits web sessions per address among its own connections; the proxy in front of all of them
+    caps what one address holds open (deploy/haproxy-tls.cfg). Here 2: the third is refused, and once one
+    closes, the address is served again."""
+    bridge = make_bridge()
+    haproxy = HAProxy([Backend("capped", free_port(), [bridge.port], tls_cert=tls.pem, max_conn_per_address=2)])
+    haproxy.start()
+    url = f"localhost:{haproxy.backends[0].port}"
+    try:
+
+        def kiosk() -> Kiosk:
+            return Kiosk(f"wss://{url}/ws", origin=f"https://{url}", ssl=tls.client_context())
+
+        with kiosk() as first, kiosk() as second:
+            first.hello("lobby", capabilities=TEXT_ONLY)
+            second.hello("lobby", capabilities=TEXT_ONLY)
+            with pytest.raises((OSError, ssl.SSLError, websockets.exceptions.WebSocketException)), kiosk():
+                pass
+            second.send({"type": "ping", "id": "still served"})
+            assert second.wait("pong")["id"] == "still served"
+        with kiosk() as again:
+            assert again.hello("lobby", capabilities=TEXT_ONLY)["reason"] == "hello"
+    finally:
+        haproxy.stop()
