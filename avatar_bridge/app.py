@@ -35,7 +35,7 @@ from avatar_bridge.gatekeeper import Gatekeeper
 from avatar_bridge.logs import quiet_client_faults
 from avatar_bridge.metrics import BridgeMetrics
 from avatar_bridge.pipecat_compat import check_versions
-from avatar_bridge.rasa import RasaClient, RasaProcessor
+from avatar_bridge.rasa import APOLOGIES, APOLOGY, RasaClient, RasaProcessor
 from avatar_bridge.recordings import Recorder
 from avatar_bridge.send_deadline import SendDeadline
 from avatar_bridge.serializer import AudioRateLimit, KioskSerializer
@@ -88,6 +88,21 @@ class Engines:
             if language not in getattr(tts, "languages", ()):
                 engine_for_language(language)
         return engines
+
+    def prepare_apologies(self, config: BridgeConfig) -> int:
+        """The apology for a failed turn, synthesised in every enabled language at the normal and the elderly
+        rate before the first kiosk connects (avatar_bridge/tts_pool.py: heard without waiting for synthesis)."""
+        from kb.languages import enabled_languages
+        from voice.tts import engine_for_language
+
+        prepared = 0
+        for language in enabled_languages():
+            engine = self.tts if language in getattr(self.tts, "languages", ()) else engine_for_language(language)
+            if engine.sample_rate != self.tts.sample_rate:
+                continue  # the session speaks with the bridge's voice then (tts.py): not a stock phrase
+            for rate in {config.speaking_rate, config.speaking_rate * config.elderly_rate}:
+                prepared += self.speech.prepare(engine, APOLOGIES.get(language, APOLOGY), rate, language)
+        return prepared
 
     def recognizer_for(self, model: str | None):
         if not model or model == getattr(self.recognizer, "model_name", None):
@@ -271,6 +286,7 @@ def create_app(config: BridgeConfig, engines: Engines | None = None) -> FastAPI:
     app = FastAPI(title="Lobby Guide avatar bridge")
     app.state.config = config
     app.state.engines = engines or Engines.load(config)
+    app.state.engines.prepare_apologies(config)  # before the first kiosk: the apology never waits for synthesis
     app.state.metrics = metrics = BridgeMetrics()
     recorder = Recorder(Path(config.recordings_dir), config.retention_days) if config.recordings_dir else None
     gate = asyncio.Lock()
