@@ -6,6 +6,7 @@ answered, nothing lost); this measures it, against the same real processes and t
 
 * `rasa_hung`: Rasa frozen with SIGSTOP while a question is sent (the deadline must answer);
 * `tracker_locked`: the tracker's SQLite database held by `BEGIN EXCLUSIVE` while a question is sent;
+* `tracker_disk_full`: the tracker database's own filesystem (a tmpfs; needs root) filled to the last byte;
 * `actions_down`: the action server killed (Rasa answers nothing: the bridge's empty-reply rule answers);
 * `rasa_killed`: Rasa SIGKILLed while it waits on its action server, timed from the kill (once by default:
   every kill costs a Rasa restart, about a minute, more on a loaded machine).
@@ -36,10 +37,13 @@ from benchmarks.environment import environment  # noqa: E402
 from testkit.dialogue import DialogueServers  # noqa: E402
 from testkit.faults import (  # noqa: E402
     await_apology,
+    disk_full,
     established_to,
     hung,
     kill,
     locked,
+    own_filesystem,
+    release_filesystem,
     rss_mb,
     shrink_send_buffers,
     slow_reader,
@@ -130,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     engines = Engines(Recognizer("tiny.en"), PiperEngine(variation=0.0))
     results: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
-        servers = DialogueServers(workdir=Path(tmp), now="2026-12-14T10:00:00").start()
+        own_disk = own_filesystem(Path(tmp) / "db", size_mb=64)
+        servers = DialogueServers(workdir=Path(tmp), now="2026-12-14T10:00:00", db_dir=Path(tmp) / "db").start()
         try:
             warm(servers.rasa_url)
             bridge = start_bridge(engines, rasa_url=servers.rasa_url)  # the production deadline
@@ -138,6 +143,10 @@ def main(argv: list[str] | None = None) -> int:
                 "rasa_hung": lambda: hung(servers.rasa_proc),
                 "tracker_locked": lambda: locked(servers.tracker_db),
             }
+            if own_disk:
+                faults["tracker_disk_full"] = lambda: disk_full(servers.tracker_db.parent)
+            else:
+                print("tracker_disk_full: not measured (mounting a tmpfs for the database needs root)")
             with Kiosk(bridge.url) as kiosk:
                 kiosk.hello()
                 kiosk.turn("how do I apply for a passport?")
@@ -160,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             results["slow_client"] = slow_client(engines, servers.rasa_url)
         finally:
             servers.stop()
+            release_filesystem(Path(tmp) / "db")
     data = {
         "deadline_s": BridgeConfig.rasa_deadline_s,
         "summary": {k: summary(v) for k, v in results.items() if k != "slow_client"},
