@@ -146,6 +146,7 @@ class AdminDesk:
 
     async def _close(self, connections: list[LiveConnection]) -> None:
         for connection in connections:
+            connection.ended = True
             await connection.close(ADMIN_CLOSE_CODE, self.error(ENDED_BY_ADMIN, ENDED_TEXT))
 
     async def end(self, session_id: str, address: str) -> JSONResponse:
@@ -174,6 +175,7 @@ class AdminDesk:
         live, left = self.connections.conversations(kind)
         ids = {c.state.session_id for c in live} | set(left)
         failed = sum(not self._mark_ended(session_id) for session_id in ids)
+        self.connections.forget(ids)
         await self._close(live)
         self.actions["end_all"] += 1
         _LOG.warning(

@@ -204,7 +204,6 @@ class HoldsConversation(Protocol):
 
     session_id: str
     hello: bool
-    last_activity: float
 
 
 @dataclass(eq=False)
@@ -216,6 +215,7 @@ class LiveConnection:
     state: HoldsConversation
     kind: Callable[[], str]
     close: Callable[[int, dict], Awaitable[None]]
+    ended: bool = False  # an administrator ended its conversation: nothing to remember when it closes
 
 
 @dataclass
@@ -234,22 +234,32 @@ class LiveConnections:
     def remove(self, connection: LiveConnection) -> None:
         """Its websocket closed; a conversation it held stays resumable until the inactivity timeout."""
         self._open.discard(connection)
-        if connection.state.hello:
+        if connection.state.hello and not connection.ended:
             self._recent[connection.state.session_id] = (connection.kind(), time.monotonic())
             self._recent.move_to_end(connection.state.session_id)
             self._forget_old()
 
     def holding(self, session_id: str) -> list[LiveConnection]:
         """The connections that hold this conversation now (several when a drop was not noticed yet)."""
-        return [c for c in self._open if c.state.hello and hmac.compare_digest(c.state.session_id, session_id)]
+        return [c for c in self._open if self._holds(c) and hmac.compare_digest(c.state.session_id, session_id)]
 
     def conversations(self, kind: str | None = None) -> tuple[list[LiveConnection], list[str]]:
         """Open connections holding a conversation, and recently left conversations, of this kind (None: all)."""
         self._forget_old()
-        live = [c for c in self._open if c.state.hello and kind in (None, c.kind())]
+        live = [c for c in self._open if self._holds(c) and kind in (None, c.kind())]
         held = {c.state.session_id for c in live}
         left = [sid for sid, (was, _) in self._recent.items() if kind in (None, was) and sid not in held]
         return live, left
+
+    @staticmethod
+    def _holds(connection: LiveConnection) -> bool:
+        """It said hello (it has a conversation) and no administrator has closed it yet."""
+        return connection.state.hello and not connection.ended
+
+    def forget(self, session_ids: set[str]) -> None:
+        """These conversations were ended: "end all" has nothing more to do for them."""
+        for session_id in session_ids:
+            self._recent.pop(session_id, None)
 
     def _forget_old(self) -> None:
         now = time.monotonic()
