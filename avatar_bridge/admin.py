@@ -5,9 +5,10 @@
   end-all            every conversation open on the bridge (--kind web or kiosk: only those)
 
 The token is the bridge's admin token (docs/security.md): --token-file, else LOBBY_BRIDGE_ADMIN_TOKEN_FILE,
-else LOBBY_BRIDGE_ADMIN_TOKEN, else var/bridge_admin_token (the file `make run` creates). With several bridges
-(docs/ARCHITECTURE.md, "Scaling out") give --bridge once per bridge: the registry is shared, but only the
-bridge holding a connection can close it. Exit status: 0 done everywhere, 1 a bridge refused or failed.
+else LOBBY_BRIDGE_ADMIN_TOKEN, else $LOBBY_VAR/bridge_admin_token (default var/; the file `make run` creates).
+With several bridges (docs/ARCHITECTURE.md, "Scaling out") give --bridge once per bridge, on their private
+addresses: the registry is shared, but only the bridge holding a connection can close it.
+Exit status: 0 done everywhere, 1 a bridge refused or failed, 2 a usage error.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import httpx
 
 from avatar_bridge.admin_routes import KINDS, SESSION_ID, AdminTokenError, check_token, read_token_file
 
-DEFAULT_TOKEN_FILE = Path(__file__).resolve().parent.parent / "var" / "bridge_admin_token"
+DEFAULT_VAR = Path(__file__).resolve().parent.parent / "var"
 TIMEOUT_S = 10.0
 
 
@@ -34,11 +35,12 @@ def admin_token(token_file: Path | None, env: Mapping[str, str] = os.environ) ->
         return read_token_file(token_file)
     if env.get("LOBBY_BRIDGE_ADMIN_TOKEN"):
         return check_token(env["LOBBY_BRIDGE_ADMIN_TOKEN"], "LOBBY_BRIDGE_ADMIN_TOKEN")
-    if DEFAULT_TOKEN_FILE.exists():
-        return read_token_file(DEFAULT_TOKEN_FILE)
+    made = Path(env.get("LOBBY_VAR") or DEFAULT_VAR) / "bridge_admin_token"  # where `make run` puts it
+    if made.exists():
+        return read_token_file(made)
     raise AdminTokenError(
         f"no admin token: give --token-file, set LOBBY_BRIDGE_ADMIN_TOKEN_FILE or LOBBY_BRIDGE_ADMIN_TOKEN, "
-        f"or create {DEFAULT_TOKEN_FILE}"
+        f"or create {made}"
     )
 
 
