@@ -18,6 +18,7 @@ well-formed id is "ended"; a malformed one is 422. `python -m avatar_bridge.admi
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import re
@@ -145,9 +146,10 @@ class AdminDesk:
         return True
 
     async def _close(self, connections: list[LiveConnection]) -> None:
+        """All at once: a client that reads slowly (its send may wait up to --send-timeout) delays no other."""
         for connection in connections:
             connection.ended = True
-            await connection.close(ADMIN_CLOSE_CODE, self.error(ENDED_BY_ADMIN, ENDED_TEXT))
+        await asyncio.gather(*(c.close(ADMIN_CLOSE_CODE, self.error(ENDED_BY_ADMIN, ENDED_TEXT)) for c in connections))
 
     async def end(self, session_id: str, address: str) -> JSONResponse:
         if not SESSION_ID.fullmatch(session_id):
