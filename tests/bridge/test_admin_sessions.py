@@ -242,3 +242,25 @@ def test_the_command_line_ends_a_conversation_and_says_clearly_what_went_wrong(h
     malformed = cli("end", "nonsense", "--token-file", str(hall.token_file))
     assert malformed.returncode == 2 and "not a session id" in malformed.stderr
     assert "end-all" in cli("--help").stdout
+
+
+def test_with_a_shared_registry_an_id_ended_on_one_bridge_resumes_on_none(make_bridge):
+    from cluster.engines import Redis
+    from testkit.servers import free_port
+
+    redis = Redis(free_port()).start()  # its own folder in /tmp: the redis account cannot enter tmp_path
+    try:
+        shared = {"redis_url": redis.url, "session_secret": "s" * 32, "admin_token": TOKEN}
+        first, second = make_bridge(**shared), make_bridge(**shared)
+        with client(second) as k:
+            session_id = k.hello("web", capabilities=TEXT_ONLY)["session_id"]
+            # asked on the other bridge: ended in the shared registry; the connection is not on that bridge
+            assert end(first, session_id).json() == {"ended": True, "closed_here": False}
+            assert still_served(k)  # documented: only its own bridge can close it (ask every bridge)
+        for bridge in (first, second):
+            with client(bridge) as k:
+                k.hello("web", capabilities=TEXT_ONLY, resume={"session_id": session_id})
+                refusal = next(m for m in k.messages if m["type"] == "error")
+                assert refusal["code"] == "bad_session" and "has ended" in refusal["message"]
+    finally:
+        redis.stop()
