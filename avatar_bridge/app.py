@@ -26,6 +26,7 @@ from pipecat.workers.runner import WorkerRunner
 
 from avatar_bridge import protocol
 from avatar_bridge.access import SessionAccess
+from avatar_bridge.admin_routes import mount_admin
 from avatar_bridge.admission import Seats
 from avatar_bridge.asr_scheduler import DecodeScheduler
 from avatar_bridge.config import BridgeConfig
@@ -39,7 +40,7 @@ from avatar_bridge.rasa import APOLOGIES, APOLOGY, RasaClient, RasaProcessor
 from avatar_bridge.recordings import Recorder
 from avatar_bridge.send_deadline import SendDeadline
 from avatar_bridge.serializer import AudioRateLimit, KioskSerializer
-from avatar_bridge.sessions import SessionBook
+from avatar_bridge.sessions import LiveConnection, LiveConnections, SessionBook
 from avatar_bridge.state import SessionState
 from avatar_bridge.stt import VoiceSTTService
 from avatar_bridge.tts import SpeechSynthesizer
@@ -234,8 +235,10 @@ async def run_session(
     book: SessionBook | None = None,
     seats: Seats | None = None,
     access: SessionAccess | None = None,
+    connections: LiveConnections | None = None,
 ) -> None:
-    """One kiosk connection, from accept to close: its state, its pipeline, and what is kept when it ends."""
+    """One kiosk connection, from accept to close: its state, its pipeline, and what is kept when it ends.
+    `connections`: where an administrator finds it to end its conversation (avatar_bridge/admin_routes.py)."""
     state = SessionState(speaking_rate=config.speaking_rate, end_silence_s=config.end_silence_s, book=book)
     transport = kiosk_transport(websocket, state, config, engines.tts.sample_rate, seats, access)
 
@@ -244,6 +247,7 @@ async def run_session(
             await websocket.send_json(error)
             await websocket.close(code, error["code"])
 
+    live = LiveConnection(state, lambda: access.kind if access is not None else "kiosk", close)
     rasa = RasaClient(
         config.rasa_url, config.rasa_timeout_s, config.rasa_retries, deadline_s=config.rasa_deadline_s or None
     )
@@ -266,10 +270,14 @@ async def run_session(
         await worker.cancel()
 
     runner = WorkerRunner(handle_sigint=False)
+    if connections is not None:
+        connections.add(live)
     try:
         await runner.add_workers(worker)
         await runner.run()
     finally:
+        if connections is not None:
+            connections.remove(live)
         if seats is not None:
             seats.give_back(state)
         await rasa.aclose()
@@ -285,12 +293,15 @@ def create_app(config: BridgeConfig, engines: Engines | None = None) -> FastAPI:
     quiet_client_faults()  # a client's malformed frame is a warning, not a traceback (avatar_bridge/logs.py)
     app = FastAPI(title="Lobby Guide avatar bridge")
     app.state.config = config
+    app.state.metrics = metrics = BridgeMetrics()
+    book = SessionBook.from_secret(config.session_secret, config.inactivity_s, config.redis_url, config.session_max_s)
+    connections = LiveConnections(config.inactivity_s)  # who holds which conversation, for the admin routes
+    # before the models load, so a broken admin token file stops the start at once (404 without a token)
+    admin = mount_admin(app, config, connections, book, Errors(metrics.error).message)
     app.state.engines = engines or Engines.load(config)
     app.state.engines.prepare_apologies(config)  # before the first kiosk: the apology never waits for synthesis
-    app.state.metrics = metrics = BridgeMetrics()
     recorder = Recorder(Path(config.recordings_dir), config.retention_days) if config.recordings_dir else None
     gate = asyncio.Lock()
-    book = SessionBook.from_secret(config.session_secret, config.inactivity_s, config.redis_url, config.session_max_s)
     hands_free = Seats(config.max_hands_free)  # admission control (avatar_bridge/admission.py)
 
     @app.get("/health")
@@ -309,7 +320,9 @@ def create_app(config: BridgeConfig, engines: Engines | None = None) -> FastAPI:
     async def prometheus():
         engines = app.state.engines
         return (
-            metrics.render(queues={"asr": engines.asr.counters, "tts": engines.speech.counters}) + gatekeeper.metrics()
+            metrics.render(queues={"asr": engines.asr.counters, "tts": engines.speech.counters})
+            + gatekeeper.metrics()
+            + (admin.metrics() if admin is not None else "")
         )
 
     @app.websocket("/ws")
@@ -335,7 +348,9 @@ def create_app(config: BridgeConfig, engines: Engines | None = None) -> FastAPI:
             await websocket.close(1013, "too many sessions")
             return
         try:
-            await run_session(websocket, config, app.state.engines, metrics, recorder, book, hands_free, access)
+            await run_session(
+                websocket, config, app.state.engines, metrics, recorder, book, hands_free, access, connections
+            )
         except Exception:
             _LOG.exception("session crashed")
         finally:

@@ -189,6 +189,20 @@ class BridgeConfig:
         flag="--kiosk-secrets",
         metavar="FILE",
     )
+    admin_token_file: str | None = option(
+        None,
+        "file holding the administrators' bearer token (one word, 16+ characters), re-read when it changes; enables "
+        "POST /admin/sessions/{id}/end and /admin/sessions/end-all (python -m avatar_bridge.admin); without a token "
+        "those routes do not exist (404)",
+        env="LOBBY_BRIDGE_ADMIN_TOKEN_FILE",
+        metavar="FILE",
+    )
+    admin_token: str | None = option(
+        None,
+        "the administrators' bearer token itself, instead of --admin-token-file (prefer the environment or the "
+        "file: a command line is visible to other users of the machine)",
+        env="LOBBY_BRIDGE_ADMIN_TOKEN",
+    )
     allowed_origins: str = option(
         "",
         "comma-separated web origins (https://city.example.gov) whose pages may open a websocket; the bridge's own "

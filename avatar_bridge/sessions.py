@@ -12,6 +12,9 @@ connection dropped cannot be resumed either: the next citizen must not inherit i
 Which conversations ended or were left is kept in a registry: in this process by
 default, in Redis (LOBBY_REDIS_URL) when several bridges share the kiosks, so a kiosk
 whose bridge died resumes on another one (docs/ARCHITECTURE.md, "Scaling out").
+
+Which connections hold which conversation on this bridge is kept in LiveConnections, so an
+administrator can end a conversation and close its connection (avatar_bridge/admin_routes.py).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import logging
 import secrets
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -193,3 +197,73 @@ class SessionBook:
         at = time.time() - (time.monotonic() - last_activity)
         with contextlib.suppress(RegistryUnavailable):
             self.registry.mark_left(session_id, at)
+
+
+class HoldsConversation(Protocol):
+    """What the connection list reads of a connection's SessionState (sessions.py cannot import state.py)."""
+
+    session_id: str
+    hello: bool
+
+
+@dataclass(eq=False)
+class LiveConnection:
+    """One open websocket on this bridge, as the admin routes see it: which conversation it holds now
+    (`state.session_id` changes on reset), whether it is a kiosk or a web session (`kind()`), and how to send
+    it a last error and close it (`close(code, error)`, the same one the hello deadline uses)."""
+
+    state: HoldsConversation
+    kind: Callable[[], str]
+    close: Callable[[int, dict], Awaitable[None]]
+    ended: bool = False  # an administrator ended its conversation: nothing to remember when it closes
+
+
+@dataclass
+class LiveConnections:
+    """The connections open on this bridge, so an administrator can end one conversation or all of them
+    (ASVS 5.0 7.4.5). Conversations whose connection closed here recently are remembered for the inactivity
+    timeout too: they could still be resumed, so "end all" ends them as well."""
+
+    inactivity_s: float = 60.0
+    _open: set[LiveConnection] = field(default_factory=set)
+    _recent: OrderedDict[str, tuple[str, float]] = field(default_factory=OrderedDict)  # id -> (kind, left)
+
+    def add(self, connection: LiveConnection) -> None:
+        self._open.add(connection)
+
+    def remove(self, connection: LiveConnection) -> None:
+        """Its websocket closed; a conversation it held stays resumable until the inactivity timeout."""
+        self._open.discard(connection)
+        if connection.state.hello and not connection.ended:
+            self._recent[connection.state.session_id] = (connection.kind(), time.monotonic())
+            self._recent.move_to_end(connection.state.session_id)
+            self._forget_old()
+
+    def holding(self, session_id: str) -> list[LiveConnection]:
+        """The connections that hold this conversation now (several when a drop was not noticed yet)."""
+        return [c for c in self._open if self._holds(c) and hmac.compare_digest(c.state.session_id, session_id)]
+
+    def conversations(self, kind: str | None = None) -> tuple[list[LiveConnection], list[str]]:
+        """Open connections holding a conversation, and recently left conversations, of this kind (None: all)."""
+        self._forget_old()
+        live = [c for c in self._open if self._holds(c) and kind in (None, c.kind())]
+        held = {c.state.session_id for c in live}
+        left = [sid for sid, (was, _) in self._recent.items() if kind in (None, was) and sid not in held]
+        return live, left
+
+    @staticmethod
+    def _holds(connection: LiveConnection) -> bool:
+        """It said hello (it has a conversation) and no administrator has closed it yet."""
+        return connection.state.hello and not connection.ended
+
+    def forget(self, session_ids: set[str]) -> None:
+        """These conversations were ended: "end all" has nothing more to do for them."""
+        for session_id in session_ids:
+            self._recent.pop(session_id, None)
+
+    def _forget_old(self) -> None:
+        now = time.monotonic()
+        while self._recent and now - next(iter(self._recent.values()))[1] >= self.inactivity_s:
+            self._recent.popitem(last=False)
+        while len(self._recent) > MAX_REMEMBERED:
+            self._recent.popitem(last=False)

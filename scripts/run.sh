@@ -32,9 +32,15 @@ KIOSK_SECRETS="${LOBBY_KIOSK_SECRETS_FILE:-$LOBBY_VAR/kiosk-secrets.yml}"
 "$APP_PY" -m avatar_bridge.kiosk_secrets ensure --kiosks config/kiosks.yml --file "$KIOSK_SECRETS" >/dev/null
 KIOSK_URL="$("$APP_PY" -m avatar_bridge.kiosk_secrets url entrance --file "$KIOSK_SECRETS" \
     --base "http://127.0.0.1:$LOBBY_BRIDGE_PORT")"
+# The administrators' token for ending conversations (python -m avatar_bridge.admin, docs/security.md), made once.
+if [ -z "${LOBBY_BRIDGE_ADMIN_TOKEN:-}" ] && [ -z "${LOBBY_BRIDGE_ADMIN_TOKEN_FILE:-}" ]; then
+    lobby_secret bridge_admin_token >/dev/null
+    LOBBY_BRIDGE_ADMIN_TOKEN_FILE="$LOBBY_VAR/bridge_admin_token"
+fi
 # Signed session ids survive a bridge restart, so kiosks and widgets resume their conversations.
 LOBBY_BRIDGE_SESSION_SECRET="${LOBBY_BRIDGE_SESSION_SECRET:-$(lobby_secret bridge_session_secret)}" \
 LOBBY_KIOSK_SECRETS_FILE="$KIOSK_SECRETS" \
+LOBBY_BRIDGE_ADMIN_TOKEN_FILE="${LOBBY_BRIDGE_ADMIN_TOKEN_FILE:-}" \
     "$APP_PY" -m avatar_bridge --host 127.0.0.1 --port "$LOBBY_BRIDGE_PORT" \
     --rasa-url "http://127.0.0.1:$LOBBY_RASA_PORT" --kiosk-config config/kiosks.yml \
     >>"$LOBBY_VAR/log/bridge.log" 2>&1 &
@@ -72,6 +78,7 @@ cat <<INFO
     Rasa HTTP API       http://127.0.0.1:$LOBBY_RASA_PORT/  (token in var/rasa_token)
     Action server       http://127.0.0.1:$LOBBY_ACTIONS_PORT/webhook
     Avatar bridge       ws://127.0.0.1:$LOBBY_BRIDGE_PORT/ws   (protocol: docs/protocol.md)
+                        end a conversation: $APP_PY -m avatar_bridge.admin end SESSION_ID (or end-all)
     Trainer studio      http://127.0.0.1:$LOBBY_TRAINER_PORT/   (docs/trainer.md)
     Conversations       $LOBBY_TRACKER_DB
     Logs                $LOBBY_VAR/log/

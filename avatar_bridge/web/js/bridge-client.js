@@ -3,6 +3,11 @@
 // Messages typed while disconnected are queued and sent after the new session starts.
 // The hello after a drop carries `resume` with the last session id, so the conversation goes on
 // (the bridge refuses ids it did not issue or conversations that ended, and starts a fresh one).
+// Close code 4002 (`ended_by_admin`): staff ended the conversation; the client forgets its id and reconnects
+// to a fresh conversation, so the kiosk is ready for the next citizen. 4001 (`bad_token`): it stops.
+
+export const CLOSE_REFUSED = 4001;
+export const CLOSE_ENDED_BY_ADMIN = 4002;
 
 export function bridgeUrl(base = location.href) {
   const url = new URL("/ws", base);
@@ -67,8 +72,16 @@ export class BridgeClient extends EventTarget {
       this.ready = false;
       this.ws = null;
       this.dispatchEvent(new CustomEvent("closed", { detail: { code: event.code } }));
-      if (this.stopped || event.code === 4001) {
-        this._setStatus(event.code === 4001 ? "refused" : "closed");
+      if (event.code === CLOSE_ENDED_BY_ADMIN && !this.stopped) {
+        // a fresh conversation, not a lost connection: nothing to resume (it ended for good), no back-off,
+        // and no "reconnecting" status over the page's explanation
+        this.sessionId = null;
+        this.attempt = 0;
+        setTimeout(() => this.stopped || this.connect(), this.minDelayMs);
+        return;
+      }
+      if (this.stopped || event.code === CLOSE_REFUSED) {
+        this._setStatus(event.code === CLOSE_REFUSED ? "refused" : "closed");
         return;
       }
       const delay = Math.min(this.maxDelayMs, this.minDelayMs * 2 ** this.attempt) * (0.8 + Math.random() * 0.4);

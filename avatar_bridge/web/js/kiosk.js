@@ -152,20 +152,26 @@ function interruptLocally() {
   if (kiosk.player?.speaking) kiosk.player.stop();
 }
 
+/** A conversation is over (new citizen, inactivity, expiry, ended by staff): nothing of it stays on screen. */
+function clearConversation() {
+  kiosk.player.stop();
+  $("conversation").replaceChildren();
+  setCaption("");
+  kiosk.avatar.hideSign?.();
+  kiosk.avatar.playGesture("idle", {});
+}
+
 function onMessage(message) {
   kiosk.events.push(message.type);
   const player = kiosk.player;
   switch (message.type) {
     case "session":
       if (["reset", "inactivity", "expired"].includes(message.reason)) { // expired: absolute lifetime
-        player.stop();
-        $("conversation").replaceChildren();
-        setCaption("");
-        kiosk.avatar.hideSign?.();
+        clearConversation();
         if (message.reason !== "reset") notice(t.privacy);
-        kiosk.avatar.playGesture("idle", {});
-      } else if (message.reconnected) {
-        notice(t.open);
+      } else if (message.reconnected || kiosk.endedByStaff) {
+        if (!kiosk.endedByStaff) notice(t.open); // after ended_by_admin its explanation stays on screen
+        kiosk.endedByStaff = false;
         if (settings.mode === "hands_free") startHandsFree();
       }
       break;
@@ -209,6 +215,10 @@ function onMessage(message) {
       break;
     case "error":
       console.warn("bridge error", message.code, message.message);
+      if (message.code === "ended_by_admin") { // staff ended it; the client reconnects to a fresh conversation
+        clearConversation();
+        kiosk.endedByStaff = true;
+      }
       if (t[`error_${message.code}`]) notice(t[`error_${message.code}`]); // what a citizen can do about it
       if (message.code === "unknown_type" && /settings/.test(message.message)) {
         // a bridge without run-time settings: reconnect, the new hello carries them (the screen is kept)

@@ -126,6 +126,13 @@ export function mountWidget({ server, kioskId = "web", language = null, open = f
       state.sessionId = m.session_id;
       save();
       if (["inactivity", "expired", "reset"].includes(m.reason)) status.textContent = m.reason === "reset" ? "" : t.privacy;
+    } else if (m.type === "error" && m.code === "ended_by_admin") {
+      // staff ended the conversation: clear it and say so in the log, where it stays until the citizen asks
+      // again (the client reconnects to a fresh conversation, not this id)
+      state.entries = [];
+      state.sessionId = null;
+      log.replaceChildren();
+      add({ kind: "bot", text: t.error_ended_by_admin });
     } else if (m.type === "error" && t[`error_${m.code}`]) {
       status.textContent = t[`error_${m.code}`]; // what the citizen can do about it, in their language
     } else if (m.type === "state") {
