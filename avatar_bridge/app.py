@@ -102,7 +102,11 @@ class Engines:
             if engine.sample_rate != self.tts.sample_rate:
                 continue  # the session speaks with the bridge's voice then (tts.py): not a stock phrase
             for rate in {config.speaking_rate, config.speaking_rate * config.elderly_rate}:
-                prepared += self.speech.prepare(engine, APOLOGIES.get(language, APOLOGY), rate, language)
+                try:
+                    prepared += self.speech.prepare(engine, APOLOGIES.get(language, APOLOGY), rate, language)
+                except Exception as exc:  # a voice that fails here fails in turns too: tts.py says so per reply
+                    _LOG.warning("apology (%s, rate %.2f) not prepared: %s; it is synthesised when needed",
+                                 language, rate, exc)  # fmt: skip
         return prepared
 
     def recognizer_for(self, model: str | None):

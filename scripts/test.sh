@@ -3,9 +3,9 @@
 #
 # With no arguments the suite runs as two pytest processes side by side, each with its own temporary directory
 # and its own dialogue servers; both must pass. The second takes the trainer's tests (they train two models,
-# CPU-bound minutes) and then the fault, cluster and fuzz tests (processes killed and restarted, servers of
-# their own, thousands of generated inputs); the first takes the rest, which mostly wait on real-time audio,
-# browsers and servers. Measured, the two halves take about as long, and they overlap well on 2 cores.
+# CPU-bound minutes) and then the fault, cluster, fuzz and configuration tests (processes killed and restarted,
+# servers of their own, thousands of generated inputs); the first takes the rest, which mostly wait on real-time audio,
+# browsers and servers. Measured (2026-12-03, before tests/config moved over): 25.6 and 16.5 minutes.
 # With arguments (`scripts/test.sh tests/dialogue -k alias`), one pytest runs exactly what was asked.
 set -uo pipefail
 source "$(dirname "$0")/env.sh"
@@ -20,7 +20,7 @@ fi
 mkdir -p var
 # a run that was killed may have left the tracker's test filesystem mounted (testkit/faults.py): release it
 awk '$1 == "lobby-test-db" {print $2}' /proc/mounts | xargs -r -n1 umount --lazy 2>/dev/null
-SECOND=(tests/trainer tests/faults tests/cluster tests/fuzz)
+SECOND=(tests/trainer tests/faults tests/cluster tests/fuzz tests/config)
 IGNORED=()
 for d in "${SECOND[@]}"; do IGNORED+=("--ignore=$d"); done
 say "tests (${SECOND[*]} in a second process; its report follows the others')"
