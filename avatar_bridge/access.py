@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from avatar_bridge.protocol import INPUT_SAMPLE_RATE, ProtocolError
+from avatar_bridge.watched_file import WatchedFile
 
 _LOG = logging.getLogger(__name__)
 
@@ -85,20 +86,18 @@ class KioskSecrets:
     """
 
     path: Path
-    _stamp: tuple | None = field(default=None, init=False)
-    _secrets: dict[str, str] = field(default_factory=dict, init=False)
+    _file: WatchedFile[dict[str, str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._file = WatchedFile(self.path, self._load, "kiosk secrets file", KioskSecretsError)
+
+    def _load(self, path: Path) -> dict[str, str]:
+        secrets = load_secrets(path)
+        _LOG.info("kiosk secrets loaded from %s (%d kiosks)", path, len(secrets))
+        return secrets
 
     def current(self) -> dict[str, str]:
-        try:
-            st = self.path.stat()
-        except OSError as exc:
-            raise KioskSecretsError(f"kiosk secrets file {self.path}: {exc}") from None
-        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
-        if stamp != self._stamp:
-            self._secrets = load_secrets(self.path)
-            self._stamp = stamp
-            _LOG.info("kiosk secrets loaded from %s (%d kiosks)", self.path, len(self._secrets))
-        return self._secrets
+        return self._file.current()
 
     def secret(self, kiosk_id: str) -> str | None:
         return self.current().get(kiosk_id)

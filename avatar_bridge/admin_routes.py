@@ -33,6 +33,7 @@ from fastapi.responses import JSONResponse
 from avatar_bridge.config import BridgeConfig, ConfigError
 from avatar_bridge.protocol import error
 from avatar_bridge.sessions import ID_HEX, LiveConnection, LiveConnections, RegistryUnavailable, SessionBook
+from avatar_bridge.watched_file import WatchedFile
 
 _LOG = logging.getLogger(__name__)
 
@@ -71,7 +72,11 @@ class AdminToken:
 
     value: str | None = None
     path: Path | None = None
-    _stamp: tuple | None = field(default=None, init=False)
+    _file: WatchedFile[str] | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        if self.path is not None:
+            self._file = WatchedFile(self.path, read_token_file, "admin token file", AdminTokenError)
 
     @classmethod
     def from_config(cls, config: BridgeConfig) -> AdminToken | None:
@@ -88,17 +93,7 @@ class AdminToken:
         return None
 
     def current(self) -> str:
-        if self.path is None:
-            return self.value or ""
-        try:
-            st = self.path.stat()
-        except OSError as exc:
-            raise AdminTokenError(f"admin token file {self.path}: {exc}") from None
-        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
-        if stamp != self._stamp:
-            self.value = read_token_file(self.path)
-            self._stamp = stamp
-        return self.value or ""
+        return self._file.current() if self._file is not None else self.value or ""
 
     def matches(self, authorization: str | None) -> bool:
         """Whether `Authorization: Bearer <token>` carries the token (constant-time comparison)."""

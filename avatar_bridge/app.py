@@ -43,7 +43,7 @@ from avatar_bridge.serializer import AudioRateLimit, KioskSerializer
 from avatar_bridge.sessions import LiveConnection, LiveConnections, SessionBook
 from avatar_bridge.state import SessionState
 from avatar_bridge.stt import VoiceSTTService
-from avatar_bridge.tts import SpeechSynthesizer
+from avatar_bridge.tts import SpeechSynthesizer, voice_for
 from avatar_bridge.tts_pool import SynthesisPool
 from avatar_bridge.turns import HandsFreeVAD, TurnSettings, TurnTaker
 from voice.whisper_compat import check_version as check_whisper
@@ -94,13 +94,10 @@ class Engines:
         """The apology for a failed turn, synthesised in every enabled language at the normal and the elderly
         rate before the first kiosk connects (avatar_bridge/tts_pool.py: heard without waiting for synthesis)."""
         from kb.languages import enabled_languages
-        from voice.tts import engine_for_language
 
         prepared = 0
         for language in enabled_languages():
-            engine = self.tts if language in getattr(self.tts, "languages", ()) else engine_for_language(language)
-            if engine.sample_rate != self.tts.sample_rate:
-                continue  # the session speaks with the bridge's voice then (tts.py): not a stock phrase
+            engine = voice_for(self.tts, language)  # the very engine a session of the bridge's voice speaks with
             for rate in {config.speaking_rate, config.speaking_rate * config.elderly_rate}:
                 try:
                     prepared += self.speech.prepare(engine, APOLOGIES.get(language, APOLOGY), rate, language)

@@ -62,6 +62,18 @@ def reply_language(text: str, session_language: str) -> str:
     return session_language
 
 
+def voice_for(engine: TTSEngine, language: str) -> TTSEngine:
+    """`engine` (the session's voice) when it speaks `language`; otherwise the best engine that does (a Mandarin
+    session on a kiosk whose Piper voice is English gets espeak-ng's Mandarin), at the same sample rate."""
+    if language in getattr(engine, "languages", (language,)):
+        return engine
+    other = engine_for_language(language)
+    if other.sample_rate != engine.sample_rate:
+        _LOG.warning("no %s voice at %d Hz; speaking with %s", language, engine.sample_rate, engine)
+        return engine
+    return other
+
+
 def padded_pcm(chunk: SpeechChunk, packet_bytes: int) -> bytes:
     """PCM16 padded with silence to whole transport packets, so no packet straddles two `speech` messages."""
     audio = np.ascontiguousarray(chunk.audio, dtype=np.int16).tobytes()
@@ -160,17 +172,6 @@ class SpeechSynthesizer(FrameProcessor):
                 self._last = None  # its audio has gone out: nothing of it is left to interrupt
             await self.push_frame(frame, direction)
 
-    def _engine_for(self, language: str) -> TTSEngine:
-        """The session's voice when it speaks `language`; otherwise the best engine that does (a Mandarin
-        session on a kiosk whose Piper voice is English gets espeak-ng's Mandarin), at the same sample rate."""
-        if language in getattr(self.engine, "languages", (language,)):
-            return self.engine
-        other = engine_for_language(language)
-        if other.sample_rate != self.engine.sample_rate:
-            _LOG.warning("no %s voice at %d Hz; speaking with %s", language, self.engine.sample_rate, self.engine)
-            return self.engine
-        return other
-
     async def _msg(self, message: dict) -> None:
         await self.push_frame(OutputTransportMessageFrame(message=message))
 
@@ -210,7 +211,7 @@ class SpeechSynthesizer(FrameProcessor):
         offset_ms = 0  # where this chunk starts in the audio actually sent (padding included)
         try:
             rate = self.state.speaking_rate * (self.elderly_rate if self.state.elderly else 1.0)
-            engine = self._engine_for(language)
+            engine = voice_for(self.engine, language)
             self._stream = stream = stream_speech(
                 engine, reply.text, rate=rate, language=language, synthesize=self.pool.synthesize
             )

@@ -22,6 +22,11 @@ from voice.tts.base import Speech, TTSEngine
 FIRST, LATER = "tts_first", "tts_later"
 
 
+def _key(engine: TTSEngine, sentence: str, rate: float, language: str | None) -> tuple:
+    """A stock phrase's identity: the engine object itself (engines are loaded once per process), what, how fast."""
+    return (id(engine), sentence, round(rate, 4), language)
+
+
 class SynthesisPool:
     def __init__(self, later_slack_s: float = 0.5, queue: WorkQueue | None = None):
         self.later_slack_s = later_slack_s
@@ -34,7 +39,7 @@ class SynthesisPool:
         added = 0
         stream = stream_speech(engine, text, rate=rate, language=language)  # plans the sentences, starts nothing
         for sentence in stream.sentences:
-            key = (id(engine), sentence, round(rate, 4), stream.language)
+            key = _key(engine, sentence, rate, stream.language)
             if key not in self._ready:
                 self._ready[key] = engine.synthesize_sentence(sentence, rate, stream.language)
                 added += 1
@@ -44,7 +49,7 @@ class SynthesisPool:
         self, engine: TTSEngine, sentence: str, rate: float, language: str | None, index: int
     ) -> Speech:
         """voice.streaming's `synthesize` hook: sentence `index` of a reply, queued by urgency."""
-        ready = self._ready.get((id(engine), sentence, round(rate, 4), language))
+        ready = self._ready.get(_key(engine, sentence, rate, language))
         if ready is not None:
             return ready
         kind, slack = (FIRST, 0.0) if index == 0 else (LATER, self.later_slack_s)

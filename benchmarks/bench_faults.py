@@ -38,9 +38,9 @@ from testkit.dialogue import DialogueServers  # noqa: E402
 from testkit.faults import (  # noqa: E402
     await_apology,
     disk_full,
-    established_to,
     hung,
     kill,
+    kill_mid_turn,
     locked,
     own_filesystem,
     release_filesystem,
@@ -75,13 +75,7 @@ def timed(kiosk: Kiosk, question: str, fault) -> dict:
 
 
 def killed(kiosk: Kiosk, servers: DialogueServers) -> dict:
-    with hung(servers.actions_proc):
-        calls = established_to(servers.actions_port)
-        kiosk.send({"type": "text", "text": "what do I need to bring?"})
-        wait_for(lambda: established_to(servers.actions_port) > calls, 120, "Rasa calling its action server")
-        t0 = time.perf_counter()
-        kill(servers.rasa_proc)
-        apology = await_apology(kiosk, t0)
+    apology = kill_mid_turn(kiosk, servers, "what do I need to bring?")
     restart = time.perf_counter()
     servers.start_rasa()
     warm(servers.rasa_url)

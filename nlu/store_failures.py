@@ -31,19 +31,21 @@ class ConversationNotRead(RuntimeError):
 
 class StoreFailures:
     def __init__(self) -> None:
-        self._failed: dict[str, str] = {}
+        self._failed: dict[str, tuple[str, str]] = {}  # sender -> ("read" | "write", what went wrong)
 
     def record(self, sender_id: str, what: str, error: BaseException) -> None:
-        self._failed[sender_id] = f"{what} failed: {error.__class__.__name__}: {str(error).splitlines()[0][:200]}"
+        self._failed[sender_id] = (what, f"{error.__class__.__name__}: {str(error).splitlines()[0][:200]}")
 
     def read_ok(self, sender_id: str) -> None:
         self._failed.pop(sender_id, None)
 
     def read_failed(self, sender_id: str) -> bool:
-        return self._failed.get(sender_id, "").startswith("read")
+        return self._failed.get(sender_id, ("",))[0] == "read"
 
     def take(self, sender_id: str) -> str | None:
-        return self._failed.pop(sender_id, None)
+        """What failed in this sender's turn ("write failed: OperationalError: ..."), forgotten once taken."""
+        failure = self._failed.pop(sender_id, None)
+        return f"{failure[0]} failed: {failure[1]}" if failure else None
 
 
 FAILURES = StoreFailures()

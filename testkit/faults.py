@@ -188,6 +188,18 @@ def await_apology(kiosk, t0: float) -> Apology:
     return Apology(error, bot, error_s, shown_s, heard_s, kiosk.messages[start:])
 
 
+def kill_mid_turn(kiosk, servers, question: str, timeout: float = 120) -> Apology:
+    """SIGKILL Rasa while it answers `question` (its call to the action server held by a frozen action server, so
+    the turn is surely in progress), then resume the action server; the apology is timed from the kill."""
+    with hung(servers.actions_proc):
+        calls = established_to(servers.actions_port)
+        kiosk.send({"type": "text", "text": question})
+        wait_for(lambda: established_to(servers.actions_port) > calls, timeout, "Rasa calling its action server")
+        killed = time.perf_counter()
+        kill(servers.rasa_proc)
+        return await_apology(kiosk, killed)
+
+
 def slow_reader(url: str):
     """A kiosk (testkit.kiosk.Kiosk) whose page will stop reading: a tiny socket receive buffer and a client
     queue of one message, so once the test stops calling recv() the bridge's sends fill up and wait."""

@@ -13,7 +13,7 @@ import logging
 import time
 
 from testkit.dialogue import Conversation
-from testkit.faults import await_apology, disk_full, established_to, hung, kill, locked, wait_for, warm
+from testkit.faults import await_apology, disk_full, hung, kill, kill_mid_turn, locked, wait_for, warm
 from testkit.kiosk import Kiosk
 
 NEWBORN = "my wife just had a baby, what do I need to do?"
@@ -48,28 +48,47 @@ def test_dialogue_core_hung_mid_turn(servers, deadline_bridge):
         assert (turn["bot"]["card"]["service_id"], turn["bot"]["card"]["topic"]) == ("passport_travel_permit", "fee")
 
 
+def fee_question_under_store_fault(kiosk, servers, caplog, fault, rasa_says: str, timeout: float):
+    """The fee question asked while `fault` holds the tracker database, held until Rasa has logged `rasa_says`:
+    the apology is given and the bridge logs the failed turn. Returns the session id and a reader of what Rasa
+    logged since the question."""
+    session = kiosk.hello()["session_id"]
+    kiosk.turn("how do I apply for a passport?")
+    log = servers.workdir / "rasa.log"
+    logged = len(log.read_text()) if log.exists() else 0
+
+    def since() -> str:
+        return log.read_text()[logged:]
+
+    with caplog.at_level(logging.ERROR, logger="avatar_bridge.rasa"), fault:
+        sent = time.perf_counter()
+        kiosk.send({"type": "text", "text": "what does it cost?"})
+        apology = await_apology(kiosk, sent)
+        wait_for(lambda: rasa_says in since(), timeout, f"Rasa logging {rasa_says!r}")
+    assert_apology(apology)
+    assert any("dialogue core unavailable" in r.getMessage() for r in caplog.records)
+    return session, since
+
+
+def assert_conversation_goes_on(kiosk, servers, session: str) -> None:
+    """Nothing before the failed turn was lost: the service is still known and the question is answered."""
+    assert Conversation(servers, sender=session).slot("service") == "passport_travel_permit"
+    turn = kiosk.turn("what does it cost?")
+    assert (turn["bot"]["card"]["service_id"], turn["bot"]["card"]["topic"]) == ("passport_travel_permit", "fee")
+
+
 def test_tracker_database_locked(servers, deadline_bridge, caplog):
     """Another holder of the tracker database's lock: the turn fails cleanly (apology, both servers log the
     error), and once the lock is released the conversation goes on with nothing lost."""
     with Kiosk(deadline_bridge.url) as kiosk:
-        session = kiosk.hello()["session_id"]
-        kiosk.turn("how do I apply for a passport?")
-        log = servers.workdir / "rasa.log"
-        logged = len(log.read_text()) if log.exists() else 0
-        with caplog.at_level(logging.ERROR, logger="avatar_bridge.rasa"), locked(servers.tracker_db):
-            sent = time.perf_counter()
-            kiosk.send({"type": "text", "text": "what does it cost?"})
-            apology = await_apology(kiosk, sent)
-            # Rasa gives up on the lock after SQLite's busy timeout and logs it: held until then
-            wait_for(lambda: "database is locked" in log.read_text()[logged:], 120, "Rasa logging the locked db")
-        assert_apology(apology)
+        # Rasa gives up on the lock after SQLite's busy timeout and logs it: held until then
+        session, rasa_log = fee_question_under_store_fault(
+            kiosk, servers, caplog, locked(servers.tracker_db), "database is locked", 120
+        )
         # Rasa's fail-safe went on with a fresh conversation: it must not be saved over the stored one
-        wait_for(lambda: "not saved" in log.read_text()[logged:], 60, "Rasa refusing to save a conversation not read")
-        assert "what does it cost" not in log.read_text()[logged:], "the citizen's words in Rasa's log"
-        assert any("dialogue core unavailable" in r.getMessage() for r in caplog.records)
-        assert Conversation(servers, sender=session).slot("service") == "passport_travel_permit"
-        turn = kiosk.turn("what does it cost?")
-        assert (turn["bot"]["card"]["service_id"], turn["bot"]["card"]["topic"]) == ("passport_travel_permit", "fee")
+        wait_for(lambda: "not saved" in rasa_log(), 60, "Rasa refusing to save a conversation not read")
+        assert "what does it cost" not in rasa_log(), "the citizen's words in Rasa's log"
+        assert_conversation_goes_on(kiosk, servers, session)
 
 
 def test_tracker_disk_full(servers, deadline_bridge, caplog):
@@ -77,22 +96,12 @@ def test_tracker_disk_full(servers, deadline_bridge, caplog):
     cleanly (apology, Rasa logs SQLite's "database or disk is full", the bridge logs the failed turn), and once
     space is freed the conversation goes on with nothing lost."""
     with Kiosk(deadline_bridge.url) as kiosk:
-        session = kiosk.hello()["session_id"]
-        kiosk.turn("how do I apply for a passport?")
-        log = servers.workdir / "rasa.log"
-        logged = len(log.read_text()) if log.exists() else 0
-        with caplog.at_level(logging.ERROR, logger="avatar_bridge.rasa"), disk_full(servers.tracker_db.parent):
-            sent = time.perf_counter()
-            kiosk.send({"type": "text", "text": "what does it cost?"})
-            apology = await_apology(kiosk, sent)
-            wait_for(lambda: "disk is full" in log.read_text()[logged:], 60, "Rasa logging the full disk")
-        assert_apology(apology)
+        session, rasa_log = fee_question_under_store_fault(
+            kiosk, servers, caplog, disk_full(servers.tracker_db.parent), "disk is full", 60
+        )
         # Rasa's fail-safe would have answered and kept the turn in memory only: the turn fails instead
-        wait_for(lambda: "not answered" in log.read_text()[logged:], 30, "Rasa logging the turn it did not answer")
-        assert any("dialogue core unavailable" in r.getMessage() for r in caplog.records)
-        assert Conversation(servers, sender=session).slot("service") == "passport_travel_permit"
-        turn = kiosk.turn("what does it cost?")
-        assert (turn["bot"]["card"]["service_id"], turn["bot"]["card"]["topic"]) == ("passport_travel_permit", "fee")
+        wait_for(lambda: "not answered" in rasa_log(), 30, "Rasa logging the turn it did not answer")
+        assert_conversation_goes_on(kiosk, servers, session)
 
 
 def test_action_server_down(servers, deadline_bridge):
@@ -107,9 +116,7 @@ def test_action_server_down(servers, deadline_bridge):
         apology = await_apology(kiosk, sent)
         assert_apology(apology)
         servers.start_actions()
-        assert Conversation(servers, sender=session).slot("service") == "passport_travel_permit"
-        turn = kiosk.turn("what does it cost?")
-        assert (turn["bot"]["card"]["service_id"], turn["bot"]["card"]["topic"]) == ("passport_travel_permit", "fee")
+        assert_conversation_goes_on(kiosk, servers, session)
 
 
 # Last in the module: it restarts Rasa, the slowest step of these tests (a minute, more on a loaded box).
@@ -123,13 +130,7 @@ def test_dialogue_core_killed_mid_turn(servers, make_bridge):
         session = kiosk.hello()["session_id"]
         first = kiosk.turn(NEWBORN)
         assert first["bot"]["card"]["service_id"] == "newborn_bundle"
-        with hung(servers.actions_proc):  # Rasa's next call to its action server waits: the turn is in progress
-            calls = established_to(servers.actions_port)
-            kiosk.send({"type": "text", "text": "what do I need to bring?"})
-            wait_for(lambda: established_to(servers.actions_port) > calls, 60, "Rasa calling its action server")
-            killed = time.perf_counter()
-            kill(servers.rasa_proc)
-            apology = await_apology(kiosk, killed)
+        apology = kill_mid_turn(kiosk, servers, "what do I need to bring?", timeout=60)
         assert_apology(apology)
         kiosk.send({"type": "ping", "id": "alive"})
         assert kiosk.wait("pong")["id"] == "alive"
