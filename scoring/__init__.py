@@ -11,6 +11,7 @@ from scoring.outcome import Outcome, Verdict, judge_service, outcome_of
 from scoring.splits import (
     CITIZEN_SPLIT,
     CITIZEN_SPLIT_2,
+    CITIZEN_SPLIT_3,
     RASA_SPLIT,
     Dialogue,
     Question,
@@ -21,6 +22,7 @@ from scoring.splits import (
 __all__ = [
     "CITIZEN_SPLIT",
     "CITIZEN_SPLIT_2",
+    "CITIZEN_SPLIT_3",
     "RASA_SPLIT",
     "Dialogue",
     "IntentReport",

@@ -16,7 +16,7 @@ from actions.reference import ALPHABET, candidates, is_valid, new_reference, nor
 from actions.replies import TOPICS, service_reply
 from actions.store import Store
 from kb import load_knowledge_base
-from scoring.splits import CITIZEN_SPLIT, CITIZEN_SPLIT_2, load_citizen_split, load_rasa_split
+from scoring.splits import CITIZEN_SPLIT, CITIZEN_SPLIT_2, CITIZEN_SPLIT_3, load_citizen_split, load_rasa_split
 from testkit.dialogue import buttons, cards
 
 KB = load_knowledge_base()
@@ -114,7 +114,7 @@ def test_an_older_database_gains_the_check_in_columns(tmp_path):
 def _location_questions() -> list[str]:
     """Every location-type question of the held-out splits (loaded, never read to write training data)."""
     questions = load_rasa_split()
-    for path in (CITIZEN_SPLIT, CITIZEN_SPLIT_2):
+    for path in (CITIZEN_SPLIT, CITIZEN_SPLIT_2, CITIZEN_SPLIT_3):
         if path.exists():
             questions += load_citizen_split(path)[0]
     return sorted({q.text for q in questions if q.intent in LOCATION_INTENTS})

@@ -75,11 +75,11 @@ def assert_drawn_as_glyphs(page: Page, selector: str, at_least: int) -> None:
 
 
 def all_held_back_texts() -> list[str]:
-    from scoring import CITIZEN_SPLIT, CITIZEN_SPLIT_2, RASA_SPLIT
+    from scoring import CITIZEN_SPLIT, CITIZEN_SPLIT_2, CITIZEN_SPLIT_3, RASA_SPLIT
     from scoring.splits import ROOT
 
     texts = [q.text for q in load_rasa_split(RASA_SPLIT)]
-    for split in (CITIZEN_SPLIT, CITIZEN_SPLIT_2, ROOT / "tests" / "nlu" / "zh_split.yml"):
+    for split in (CITIZEN_SPLIT, CITIZEN_SPLIT_2, CITIZEN_SPLIT_3, ROOT / "tests" / "nlu" / "zh_split.yml"):
         questions, dialogues = load_citizen_split(split)
         texts += [q.text for q in questions] + [t.user for d in dialogues for t in d.turns]
     return texts
