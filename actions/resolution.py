@@ -202,7 +202,10 @@ class Resolver:
         rest = self._without_names(text, named)
         if rest:
             decided = self._decide(rest, intent, set(entity_services), current, named_bonus=named, how="shared_name")
-            if decided.service_id:
+            # Without the name, the rest may only hand the question to a service whose own description uses
+            # it: "the residence permit" said by a renter is not a housing-fund question because "rent" is.
+            users = set().union(*self._shared_names.get(named, {}).values())
+            if decided.service_id in users | {named}:
                 return decided
         return self._decide(text, intent, set(entity_services), current, named_bonus=named, how="shared_name")
 
