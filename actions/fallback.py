@@ -51,9 +51,9 @@ class ActionDefaultAskAffirmation(Action):
         lang = language(tracker)
         kb = knowledge_base(lang)
         picked = self._answer_to_offered_choice(tracker, kb)
-        topic_intent = None
+        topic_intent, family = None, None
         if not picked:
-            picked, topic_intent = self._clear_service_question(tracker, kb)
+            picked, topic_intent, family = self._clear_service_question(tracker, kb)
         if picked:
             # "withdrawal" right after "transfer or withdrawal?" is an answer, however unsure the
             # language model is about a one-word message: answer it rather than ask what it meant.
@@ -66,6 +66,18 @@ class ActionDefaultAskAffirmation(Action):
                 SlotSet("service", picked),
                 SlotSet("service_choices", None),
                 SlotSet("service_candidates", list(offered)),
+                ActiveLoop(None),
+                FollowupAction("action_listen"),
+            ]
+        if family:
+            # "pension", one unsure word that several services share: offer those services, as a clerk would,
+            # rather than "did you mean information about a service?".
+            topic = INTENT_TOPIC.get(topic_intent or "", "summary")
+            send(dispatcher, replies_in(lang).choose_service_reply(kb, family, topic_intent or "ask_service"))
+            return [
+                SlotSet("service_choices", family),
+                SlotSet("service_candidates", family),
+                SlotSet("topic", topic),
                 ActiveLoop(None),
                 FollowupAction("action_listen"),
             ]
@@ -95,32 +107,37 @@ class ActionDefaultAskAffirmation(Action):
         return []
 
     @staticmethod
-    def _clear_service_question(tracker: Tracker, kb: KnowledgeBase) -> tuple[str | None, str | None]:
+    def _clear_service_question(
+        tracker: Tracker, kb: KnowledgeBase
+    ) -> tuple[str | None, str | None, list[str] | None]:
         """A question about a service the language model was unsure of, but the knowledge base is not.
 
         Only when the model's own best guess is a question about a service and the resolver answers
         one service outright (a name in the words, or a clear semantic lead): then asking "did you
-        mean information about a service?" would only delay the answer.
+        mean information about a service?" would only delay the answer. When the words are a keyword a
+        few services share ("pension"), those services are returned as the choice to offer instead.
         """
         from actions.service_info import resolver
 
         ranking = [r for r in tracker.latest_message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
         text = tracker.latest_message.get("text") or ""
         if not ranking or text.startswith("/"):
-            return None, None
+            return None, None, None
         intent = ranking[0]["name"]
         resolution = resolver(kb).resolve(text, intent="ask_service")
         if intent not in INTENT_TOPIC:
             # The model's guess is not a service question, but the words name exactly one service
             # ("tell me about hukou", a name it never saw in training): the name is the better evidence.
             return (
-                (resolution.service_id, None)
+                (resolution.service_id, None, None)
                 if resolution.service_id and resolution.how == "explicit"
-                else (None, None)
+                else (None, None, None)
             )
         if resolution.service_id and resolution.how in {"explicit", "semantic", "shared_name"}:
-            return resolution.service_id, intent
-        return None, None
+            return resolution.service_id, intent, None
+        if resolution.choices and resolution.how == "keywords":
+            return None, intent, resolution.choices
+        return None, None, None
 
     @staticmethod
     def _answer_to_offered_choice(tracker: Tracker, kb: KnowledgeBase) -> str | None:

@@ -463,6 +463,10 @@ class Resolver:
                     return Resolution(current, candidates=choices, how="context")
                 return Resolution(None, choices=choices, candidates=choices, how="keywords")
         scores, near = self._evidence(text, entity_services, named_bonus)
+        if restrict is None and not named_bonus and not [w for w in words(text) if w not in _FILLER | ORDINALS.keys()]:
+            # "number two please" with no choice on the table: no word means anything, however close its
+            # vector happens to sit to some short situation ("we're getting married for the second time").
+            near = False
         if not near and restrict is None:
             return Resolution(current if intent in FOLLOW_UP_INTENTS else None, how="ask", scores=scores)
         pool = restrict or list(scores)

@@ -106,3 +106,19 @@ def test_start_over_forgets_the_service(chat):
     reply = c.say("how long does it take?")
     assert service_card(reply) is None, "after starting over there is no service to follow up on"
     assert buttons(reply), "the guide asks which service, with buttons"
+
+
+def test_one_vague_word_offers_the_services_it_could_mean_and_the_first_is_picked(chat):
+    """"pension" alone: whether or not the language model is sure of a one-word message, the guide offers the
+    pension services (a clerk's "which one?"), and "the first" then answers that one."""
+    c = chat()
+    options = choice_options(c.say("pension"))
+    assert {"pension_certification", "pension_insurance_transfer"} <= set(options)
+    reply = c.say("the first")
+    assert service_card(reply)["service_id"] == options[0]
+
+
+def test_an_ordinal_with_no_choice_on_the_table_names_no_service(chat):
+    c = chat()
+    reply = c.say("number two please")
+    assert service_card(reply) is None
