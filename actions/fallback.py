@@ -17,7 +17,7 @@ from actions.context import kiosk_id, send
 from actions.knowledge import knowledge_base
 from actions.language import CHINESE, language
 from actions.replies import Reply
-from actions.service_info import INTENT_TOPIC, replies_in
+from actions.service_info import INTENT_TOPIC, offer_service_choice, only_service_words, replies_in
 from cards import build
 from kb import KnowledgeBase
 
@@ -72,12 +72,8 @@ class ActionDefaultAskAffirmation(Action):
         if family:
             # "pension", one unsure word that several services share: offer those services, as a clerk would,
             # rather than "did you mean information about a service?".
-            topic = INTENT_TOPIC.get(topic_intent or "", "summary")
-            send(dispatcher, replies_in(lang).choose_service_reply(kb, family, topic_intent or "ask_service"))
             return [
-                SlotSet("service_choices", family),
-                SlotSet("service_candidates", family),
-                SlotSet("topic", topic),
+                *offer_service_choice(dispatcher, tracker, family, topic_intent or "ask_service"),
                 ActiveLoop(None),
                 FollowupAction("action_listen"),
             ]
@@ -107,9 +103,7 @@ class ActionDefaultAskAffirmation(Action):
         return []
 
     @staticmethod
-    def _clear_service_question(
-        tracker: Tracker, kb: KnowledgeBase
-    ) -> tuple[str | None, str | None, list[str] | None]:
+    def _clear_service_question(tracker: Tracker, kb: KnowledgeBase) -> tuple[str | None, str | None, list[str] | None]:
         """A question about a service the language model was unsure of, but the knowledge base is not.
 
         Only when the model's own best guess is a question about a service and the resolver answers
@@ -127,12 +121,12 @@ class ActionDefaultAskAffirmation(Action):
         resolution = resolver(kb).resolve(text, intent="ask_service")
         if intent not in INTENT_TOPIC:
             # The model's guess is not a service question, but the words name exactly one service
-            # ("tell me about hukou", a name it never saw in training): the name is the better evidence.
-            return (
-                (resolution.service_id, None, None)
-                if resolution.service_id and resolution.how == "explicit"
-                else (None, None, None)
-            )
+            # ("tell me about hukou", a name it never saw in training), or are nothing but a word a few
+            # services share ("pension"): the knowledge base is the better evidence.
+            if resolution.service_id and resolution.how == "explicit":
+                return resolution.service_id, None, None
+            words_only = only_service_words(kb, text)
+            return (None, None, words_only.choices) if words_only and words_only.choices else (None, None, None)
         if resolution.service_id and resolution.how in {"explicit", "semantic", "shared_name"}:
             return resolution.service_id, intent, None
         if resolution.choices and resolution.how == "keywords":

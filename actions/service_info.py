@@ -7,6 +7,7 @@ Chinese knowledge base (it knows the Chinese and the English names) and answered
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -162,6 +163,44 @@ def answer_offered_choice(dispatcher: CollectingDispatcher, tracker: Tracker) ->
     return [SlotSet("service", picked), SlotSet("service_choices", None), SlotSet("service_candidates", offered)]
 
 
+# Words that make a short message a yes or a no whatever else it holds ("no, not the pension").
+_YES_NO_WORDS = set(
+    "no not nope nah never cancel stop don't dont wrong yes yeah yep yup ok okay sure fine right correct".split()
+)
+_YES_NO_ZH = ("不", "没", "是", "对", "好", "行", "嗯", "算了", "取消")
+
+
+def offer_service_choice(
+    dispatcher: CollectingDispatcher, tracker: Tracker, service_ids: list[str], intent: str = "ask_service"
+) -> list[dict[str, Any]]:
+    """Offer the services a vague word could mean (buttons), remembering them so "the first" picks one."""
+    lang = language(tracker)
+    send(dispatcher, replies_in(lang).choose_service_reply(knowledge_base(lang), service_ids, intent))
+    return [
+        SlotSet("service_choices", service_ids),
+        SlotSet("service_candidates", service_ids),
+        SlotSet("topic", INTENT_TOPIC.get(intent, "summary")),
+    ]
+
+
+def only_service_words(kb: KnowledgeBase, text: str) -> Resolution | None:
+    """The service(s) a message names when it holds nothing but service words ("pension", "hukou").
+
+    The language model reads one word out of context and may call it a "no" or a greeting; the knowledge
+    base's names and shared keywords are the better evidence then. A message with a yes or a no in it is
+    left to the model.
+    """
+    ws = set(re.findall(r"[a-z']+", text.lower()))
+    if not text or text.startswith("/") or ws & _YES_NO_WORDS or any(w in text for w in _YES_NO_ZH):
+        return None
+    resolution = resolver(kb).resolve(text, intent="ask_service")
+    if resolution.how == "explicit" and resolution.service_id:
+        return resolution
+    if resolution.how == "keywords" and resolution.choices:
+        return resolution
+    return None
+
+
 class ActionInformOutsideForm(Action):
     """A bare answer outside a form: a pick from the choice just offered ("the second"), or nothing to fill."""
 
@@ -202,8 +241,17 @@ class ActionYesNo(Action):
         picked = answer_offered_choice(dispatcher, tracker)
         if picked is not None:
             return picked
+        lang = language(tracker)
+        words_say = only_service_words(knowledge_base(lang), tracker.latest_message.get("text") or "")
+        if words_say and words_say.service_id:  # "hukou", heard as a "yes"
+            kb = knowledge_base(lang)
+            send(dispatcher, replies_in(lang).service_reply(kb, kb.services[words_say.service_id], "summary",
+                                                            kiosk_id(tracker)))  # fmt: skip
+            return [SlotSet("service", words_say.service_id), SlotSet("service_choices", None)]
+        if words_say:  # "pension", heard as a "no": the services it could mean
+            return offer_service_choice(dispatcher, tracker, words_say.choices)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if language(tracker) == CHINESE:  # domain.yml's utter_affirm / utter_deny are English
+        if lang == CHINESE:  # domain.yml's utter_affirm / utter_deny are English
             dispatcher.utter_message(text=replies_zh.DENY if intent == "deny" else replies_zh.AFFIRM)
             return []
         dispatcher.utter_message(response="utter_deny" if intent == "deny" else "utter_affirm")

@@ -16,53 +16,14 @@ from pathlib import Path
 from kb.languages import BASE_LANGUAGE, LANGUAGES_ENV, enabled_languages, parse_languages
 from kb.loader import KnowledgeBase, KnowledgeBaseError, check_languages, load_knowledge_base, write_templates
 
-# A citizen describing a situation is asking for a service (intent ask_service). The first few situations of
-# each service are exported as such examples, so the language model does not fall back on a life event it has
-# never seen phrased; the retriever still reads all of them. More would lengthen training (docs/benchmarks.md).
-SITUATIONS_AS_EXAMPLES = 10
 
-
-def _plain(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
-def hand_written_examples(nlu_dir: Path) -> set[str]:
-    """Every example of the hand-written NLU files, so an exported situation never repeats one (Rasa's validator
-    refuses an example listed under two intents)."""
-    import yaml
-
-    taken: set[str] = set()
-    for path in sorted(nlu_dir.glob("*.yml")):
-        if path.name.startswith("generated"):
-            continue
-        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
-            for line in str(block.get("examples") or "").splitlines():
-                if line.strip().startswith("- "):
-                    taken.add(_plain(line.strip()[2:]))
-    return taken
-
-
-def situation_examples(kb: KnowledgeBase, taken: set[str] = frozenset()) -> list[str]:
-    """Situations that teach ask_service: without a service's name in them (a name must stay an entity the
-    model tags) and not already an example of the hand-written data."""
-    out: list[str] = []
-    for service in kb.services.values():
-        for situation in service.situations[:SITUATIONS_AS_EXAMPLES]:
-            if not kb.find_in_text(situation) and _plain(situation) not in taken and _plain(situation) not in out:
-                out.append(_plain(situation))
-    return out
-
-
-def export_nlu(kb: KnowledgeBase, taken: set[str] = frozenset()) -> str:
+def export_nlu(kb: KnowledgeBase) -> str:
     """Rasa NLU YAML so every alias in the knowledge base maps to its service id.
 
     Generated, never hand-edited: adding a service file is enough for the guide
     to recognise its names after the next training.
     """
     blocks: list[tuple[str, str, list[str]]] = []  # (kind, name, examples)
-    situations = situation_examples(kb, taken)
-    if situations:
-        blocks.append(("intent", "ask_service", situations))
     for service in kb.services.values():
         blocks.append(("synonym", service.id, sorted({n for n in service.spoken_names if n.lower() != service.id})))
     for facility in kb.hall.facilities:
@@ -154,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     except KnowledgeBaseError as exc:
         print(exc, file=sys.stderr)
         return 1
-    text = export_nlu(kb, hand_written_examples(args.output.parent))
+    text = export_nlu(kb)
     if not args.output.exists() or args.output.read_text(encoding="utf-8") != text:
         args.output.write_text(text, encoding="utf-8")
     print(f"wrote {args.output} ({len(kb.services)} services)")
