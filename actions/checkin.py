@@ -9,6 +9,7 @@ check-in repeats it. Only at a kiosk: from home the guide explains where and whe
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -22,11 +23,20 @@ from actions.knowledge import knowledge_base
 from actions.language import CHINESE, language
 from actions.reference import candidates, normalise, spoken
 from actions.replies import Reply, the
+from actions.service_info import replies_in
 from actions.store import Appointment, store
 from cards import build
 
 # A citizen more than this late has missed the slot: the appointment has expired.
 GRACE_MINUTES = 30
+
+# Words without which a message is no check-in, whatever the language model made of "record check" or
+# "daiyu renzheng": a check-in speaks of an appointment, a booking, a reference or being here.
+CHECK_IN_SIGNS = re.compile(
+    r"\b(check(ing)?[\s-]*(me\s+)?in|appointments?|book(ing|ed)?|reservations?|reference|code|qr|scan\w*|arriv\w*|here)\b"
+    r"|预约|签到|报到|约|码|到了",
+    re.IGNORECASE,
+)
 
 
 def _card(fields: dict[str, Any], appointment: Appointment | None = None, service_name: str | None = None) -> dict:
@@ -62,6 +72,13 @@ class ActionCheckIn(Action):
         chinese = language(tracker) == CHINESE
         kb = knowledge_base(CHINESE if chinese else None)
         refs = references_in(tracker)
+        text = tracker.latest_message.get("text") or ""
+        named = kb.find_in_text(text) if not text.startswith("/") else []
+        if not refs and len(named) == 1 and not CHECK_IN_SIGNS.search(text):
+            # "tell me about the criminal record check": a question about that service, not a check-in.
+            service = kb.services[named[0]]
+            send(dispatcher, replies_in(language(tracker)).service_reply(kb, service, "summary", kiosk_id(tracker)))
+            return [SlotSet("service", service.id), SlotSet("service_choices", None)]
         if kiosk_id(tracker) is None:
             text = (
                 zh.checkin_not_at_kiosk(kb.hall.name, kb.hall.address)

@@ -6,6 +6,7 @@ In the language the citizen just used (actions.language): Chinese texts from rep
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -18,8 +19,12 @@ from actions.knowledge import knowledge_base
 from actions.language import CHINESE, language
 from actions.replies import Reply
 from actions.service_info import INTENT_TOPIC, offer_service_choice, only_service_words, replies_in
+from actions.small_talk import ActionGoodbye
 from cards import build
 from kb import KnowledgeBase
+
+# A farewell word, with the model's best guess a goodbye, ends the conversation even when the model is unsure.
+FAREWELL = re.compile(r"\b(good\s*bye|bye|farewell|see you)\b|再见|拜拜|回见", re.IGNORECASE)
 
 INTENT_MEANING = {
     "ask_service": "information about a service",
@@ -78,6 +83,12 @@ class ActionDefaultAskAffirmation(Action):
                 FollowupAction("action_listen"),
             ]
         ranking = tracker.latest_message.get("intent_ranking") or []
+        best = next((r.get("name") for r in ranking if r.get("name") != "nlu_fallback"), None)
+        if best == "goodbye" and FAREWELL.search(tracker.latest_message.get("text") or ""):
+            # "好的，再见": the "ok" pulls the model towards a yes, but a citizen who says goodbye is leaving;
+            # asking "which service?" would keep them at the kiosk.
+            send(dispatcher, ActionGoodbye().reply(lang))
+            return [ActiveLoop(None), FollowupAction("action_listen")]
         entities = {e["entity"]: e.get("value") for e in tracker.latest_message.get("entities") or [] if "entity" in e}
         guesses = [r["name"] for r in ranking if r.get("name") in INTENT_MEANING and r.get("confidence", 0) >= 0.2][:2]
         chinese = lang == CHINESE
