@@ -23,7 +23,7 @@ from actions.knowledge import knowledge_base
 from actions.language import CHINESE, language
 from actions.reference import candidates, normalise, spoken
 from actions.replies import Reply, the
-from actions.service_info import replies_in
+from actions.service_info import answer_named_service
 from actions.store import Appointment, store
 from cards import build
 
@@ -76,9 +76,7 @@ class ActionCheckIn(Action):
         named = kb.find_in_text(text) if not text.startswith("/") else []
         if not refs and len(named) == 1 and not CHECK_IN_SIGNS.search(text):
             # "tell me about the criminal record check": a question about that service, not a check-in.
-            service = kb.services[named[0]]
-            send(dispatcher, replies_in(language(tracker)).service_reply(kb, service, "summary", kiosk_id(tracker)))
-            return [SlotSet("service", service.id), SlotSet("service_choices", None)]
+            return answer_named_service(dispatcher, tracker, named[0])
         if kiosk_id(tracker) is None:
             text = (
                 zh.checkin_not_at_kiosk(kb.hall.name, kb.hall.address)

@@ -18,7 +18,7 @@ from actions.context import kiosk_id, send
 from actions.knowledge import knowledge_base
 from actions.language import CHINESE, language
 from actions.replies import Reply
-from actions.service_info import INTENT_TOPIC, offer_service_choice, only_service_words, replies_in
+from actions.service_info import INTENT_TOPIC, offer_service_choice, replies_in
 from actions.small_talk import ActionGoodbye
 from cards import build
 from kb import KnowledgeBase
@@ -130,18 +130,14 @@ class ActionDefaultAskAffirmation(Action):
             return None, None, None
         intent = ranking[0]["name"]
         resolution = resolver(kb).resolve(text, intent="ask_service")
-        if intent not in INTENT_TOPIC:
-            # The model's guess is not a service question, but the words name exactly one service
-            # ("tell me about hukou", a name it never saw in training), or are nothing but a word a few
-            # services share ("pension"): the knowledge base is the better evidence.
-            if resolution.service_id and resolution.how == "explicit":
-                return resolution.service_id, None, None
-            words_only = only_service_words(kb, text)
-            return (None, None, words_only.choices) if words_only and words_only.choices else (None, None, None)
-        if resolution.service_id and resolution.how in {"explicit", "semantic", "shared_name"}:
-            return resolution.service_id, intent, None
+        # When the model's guess is not a service question, only a name in the words ("tell me about hukou",
+        # a name it never saw in training) or nothing but a word a few services share ("pension") outweighs it.
+        topic_intent = intent if intent in INTENT_TOPIC else None
+        trusted = {"explicit", "semantic", "shared_name"} if topic_intent else {"explicit"}
+        if resolution.service_id and resolution.how in trusted:
+            return resolution.service_id, topic_intent, None
         if resolution.choices and resolution.how == "keywords":
-            return None, intent, resolution.choices
+            return None, topic_intent, resolution.choices
         return None, None, None
 
     @staticmethod

@@ -7,7 +7,6 @@ Chinese knowledge base (it knows the Chinese and the English names) and answered
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -19,7 +18,7 @@ from actions.context import kiosk_id, send
 from actions.knowledge import knowledge_base
 from actions.language import CHINESE, language
 from actions.replies import Reply
-from actions.resolution import Resolution, Resolver
+from actions.resolution import Resolution, Resolver, words
 from actions.retriever import retriever_for
 from cards import build
 from kb import KnowledgeBase
@@ -163,9 +162,17 @@ def answer_offered_choice(dispatcher: CollectingDispatcher, tracker: Tracker) ->
     return [SlotSet("service", picked), SlotSet("service_choices", None), SlotSet("service_candidates", offered)]
 
 
+def answer_named_service(dispatcher: CollectingDispatcher, tracker: Tracker, service_id: str) -> list[dict[str, Any]]:
+    """Answer what a service is, for a message that only names it ("jiehunzheng", "hukou" heard as a "yes")."""
+    lang = language(tracker)
+    kb = knowledge_base(lang)
+    send(dispatcher, replies_in(lang).service_reply(kb, kb.services[service_id], "summary", kiosk_id(tracker)))
+    return [SlotSet("service", service_id), SlotSet("service_choices", None)]
+
+
 # Words that make a short message a yes or a no whatever else it holds ("no, not the pension").
 _YES_NO_WORDS = set(
-    "no not nope nah never cancel stop don't dont wrong yes yeah yep yup ok okay sure fine right correct".split()
+    "no not nope nah never cancel stop don dont wrong yes yeah yep yup ok okay sure fine right correct".split()
 )
 _YES_NO_ZH = ("不", "没", "是", "对", "好", "行", "嗯", "算了", "取消")
 
@@ -190,8 +197,7 @@ def only_service_words(kb: KnowledgeBase, text: str) -> Resolution | None:
     base's names and shared keywords are the better evidence then. A message with a yes or a no in it is
     left to the model.
     """
-    ws = set(re.findall(r"[a-z']+", text.lower()))
-    if not text or text.startswith("/") or ws & _YES_NO_WORDS or any(w in text for w in _YES_NO_ZH):
+    if not text or text.startswith("/") or set(words(text)) & _YES_NO_WORDS or any(w in text for w in _YES_NO_ZH):
         return None
     resolution = resolver(kb).resolve(text, intent="ask_service")
     if resolution.how == "explicit" and resolution.service_id:
@@ -217,8 +223,7 @@ class ActionInformOutsideForm(Action):
         kb = knowledge_base(lang)
         named = kb.find_in_text(tracker.latest_message.get("text") or "")
         if len(named) == 1:  # "jiehunzheng": a bare service name is a question about that service
-            send(dispatcher, replies_in(lang).service_reply(kb, kb.services[named[0]], "summary", kiosk_id(tracker)))
-            return [SlotSet("service", named[0]), SlotSet("service_choices", None)]
+            return answer_named_service(dispatcher, tracker, named[0])
         if lang == CHINESE:  # domain.yml's responses are English
             send(
                 dispatcher,
@@ -242,14 +247,11 @@ class ActionYesNo(Action):
         if picked is not None:
             return picked
         lang = language(tracker)
-        words_say = only_service_words(knowledge_base(lang), tracker.latest_message.get("text") or "")
-        if words_say and words_say.service_id:  # "hukou", heard as a "yes"
-            kb = knowledge_base(lang)
-            send(dispatcher, replies_in(lang).service_reply(kb, kb.services[words_say.service_id], "summary",
-                                                            kiosk_id(tracker)))  # fmt: skip
-            return [SlotSet("service", words_say.service_id), SlotSet("service_choices", None)]
-        if words_say:  # "pension", heard as a "no": the services it could mean
-            return offer_service_choice(dispatcher, tracker, words_say.choices)
+        named = only_service_words(knowledge_base(lang), tracker.latest_message.get("text") or "")
+        if named and named.service_id:  # "hukou", heard as a "yes"
+            return answer_named_service(dispatcher, tracker, named.service_id)
+        if named:  # "pension", heard as a "no": the services it could mean
+            return offer_service_choice(dispatcher, tracker, named.choices)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if lang == CHINESE:  # domain.yml's utter_affirm / utter_deny are English
             dispatcher.utter_message(text=replies_zh.DENY if intent == "deny" else replies_zh.AFFIRM)
