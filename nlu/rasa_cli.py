@@ -7,6 +7,9 @@ then hand over to Rasa's own command line.
 Rasa's structured log lines carry message text (e.g. `rest.message.received.failure` logs the citizen's
 words); its own anonymizer only works with Rasa Pro's pipeline. It is replaced by the project's log policy
 (privacy/logtext.py): those fields show their length only, unless LOBBY_LOG_TEXT is on.
+
+`rasa run` also checks the action server's replies with a schema compiled once (nlu/action_reply_check.py):
+Rasa's own check re-validated the schema on every turn, ~25 ms of each.
 """
 
 import sys
@@ -45,5 +48,9 @@ def _text_policy(_logger, _name, event_dict: dict) -> dict:
 rasa_log_utils._anonymizer = _text_policy  # looked up when Rasa configures structlog, after this
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["run"]:
+        from nlu.action_reply_check import install
+
+        install()  # the action server's replies checked against a schema compiled once, not per turn
     sys.argv[0] = "rasa"
     main()
