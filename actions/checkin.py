@@ -9,7 +9,6 @@ check-in repeats it. Only at a kiosk: from home the guide explains where and whe
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -21,22 +20,14 @@ from actions.context import kiosk_id, now, send
 from actions.forms import spoken_date
 from actions.knowledge import knowledge_base
 from actions.language import CHINESE, language
-from actions.reference import candidates, normalise, spoken
 from actions.replies import Reply, the
 from actions.service_info import answer_named_service
 from actions.store import Appointment, store
+from booking_reference import CHECK_IN_SIGNS, candidates, normalise, spoken
 from cards import build
 
 # A citizen more than this late has missed the slot: the appointment has expired.
 GRACE_MINUTES = 30
-
-# Words without which a message is no check-in, whatever the language model made of "record check" or
-# "daiyu renzheng": a check-in speaks of an appointment, a booking, a reference or being here.
-CHECK_IN_SIGNS = re.compile(
-    r"\b(check(ing)?[\s-]*(me\s+)?in|appointments?|book(ing|ed)?|reservations?|reference|code|qr|scan\w*|arriv\w*|here)\b"
-    r"|预约|签到|报到|约|码|到了",
-    re.IGNORECASE,
-)
 
 
 def _card(fields: dict[str, Any], appointment: Appointment | None = None, service_name: str | None = None) -> dict:

@@ -23,10 +23,10 @@ from actions.dates_zh import clean_name_zh, parse_date_zh, parse_time_zh
 from actions.hall import DAY_NAMES
 from actions.knowledge import knowledge_base
 from actions.language import CHINESE, language
-from actions.reference import spoken
 from actions.replies import Reply, choose_service_reply, the, which_service_reply
 from actions.service_info import resolve_service
 from actions.store import store
+from booking_reference import spoken
 from cards import build
 from privacy.rules import PLACEHOLDERS
 

@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from actions.reference import new_reference
 from actions.settings import settings
+from booking_reference import new_reference
 
 _LOG = logging.getLogger(__name__)
 
@@ -228,7 +228,7 @@ class Store:
     def book(
         self, conversation_id: str, service_id: str, day: dt.date, slot: str, name: str, now: dt.datetime
     ) -> Appointment:
-        """Store an appointment under a fresh random reference (actions/reference.py), read aloud and checked in."""
+        """Store an appointment under a fresh random reference (booking_reference/), read aloud and checked in."""
         for _ in range(20):
             reference = new_reference()
             try:

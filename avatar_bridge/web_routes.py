@@ -28,6 +28,7 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from avatar_bridge.page_strings import days_text, fmt, strings
+from booking_reference import ALPHABET
 
 _LOG = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).resolve().parent / "web"
@@ -93,7 +94,7 @@ def service_facts(service_id: str, kb_dir: str | None = None, lang: str | None =
     }
 
 
-CHECKIN_PATH = re.compile(r"^[AFHKMPRWXY34679]{3}-[AFHKMPRWXY34679]{3}$")  # actions/reference.py's format
+CHECKIN_PATH = re.compile(rf"^[{ALPHABET}]{{3}}-[{ALPHABET}]{{3}}$")  # the format references are issued in
 
 
 def checkin_qr(reference: str, kb_dir: str | None = None) -> bytes:

@@ -257,7 +257,7 @@ class TicketFields(_Fields):
 
 
 class AppointmentFields(_Fields):
-    reference: str = Field(description="short reference, e.g. K7M-4PA (actions/reference.py), to check in with")
+    reference: str = Field(description="short reference, e.g. K7M-4PA (booking_reference/), to check in with")
     date: str
     time: str
     name: str

@@ -109,7 +109,7 @@ def test_start_over_forgets_the_service(chat):
 
 
 def test_one_vague_word_offers_the_services_it_could_mean_and_the_first_is_picked(chat):
-    """"pension" alone: whether or not the language model is sure of a one-word message, the guide offers the
+    """ "pension" alone: whether or not the language model is sure of a one-word message, the guide offers the
     pension services (a clerk's "which one?"), and "the first" then answers that one."""
     c = chat()
     options = choice_options(c.say("pension"))

@@ -12,9 +12,9 @@ import sqlite3
 
 import pytest
 
-from actions.reference import ALPHABET, candidates, is_valid, new_reference, normalise, spoken
 from actions.replies import TOPICS, service_reply
 from actions.store import Store
+from booking_reference import ALPHABET, candidates, is_valid, new_reference, normalise, spoken
 from kb import load_knowledge_base
 from scoring.splits import CITIZEN_SPLIT, CITIZEN_SPLIT_2, CITIZEN_SPLIT_3, load_citizen_split, load_rasa_split
 from testkit.dialogue import buttons, cards

@@ -9,6 +9,10 @@ Parsing is forgiving on purpose: a citizen may type `k7m4pa`, a USB QR scanner t
 QR content (`.../checkin/K7M-4PA`), and speech recognition writes "k seven m four papa alpha" or
 "K7M for PA". `candidates()` returns every 6-symbol window of the message that could be a reference;
 the caller looks them up, so a stray "a" or "for" next to the reference costs nothing.
+
+Standard library only: the action server issues and reads references, the model reads a message with one as a
+check-in (nlu/check_in_reference.py) and the bridge serves the confirmation's check-in link, each in its own
+environment, all from this one definition.
 """
 
 from __future__ import annotations
@@ -41,6 +45,16 @@ SPOKEN = {
     "nine": "9", "niner": "9",
 }  # fmt: skip
 _TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z]+)?")
+
+
+# Words without which a message is no check-in, whatever the language model made of "record check" or
+# "daiyu renzheng": a check-in speaks of an appointment, a booking, a reference or being here. The model's
+# own check-in reading (nlu/check_in_reference.py) uses them too, so they live beside the format.
+CHECK_IN_SIGNS = re.compile(
+    r"\b(check(ing)?[\s-]*(me\s+)?in|appointments?|book(ing|ed)?|reservations?|reference|code|qr|scan\w*|arriv\w*|here)\b"
+    r"|预约|签到|报到|约|码|到了",
+    re.IGNORECASE,
+)
 
 
 def new_reference() -> str:
