@@ -23,6 +23,7 @@ sentence in a batch); a parse embeds one sentence (~10-15 ms on one core).
 from __future__ import annotations
 
 import logging
+import os
 import time
 from typing import Any
 
@@ -58,8 +59,11 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         return {
             **DenseFeaturizer.get_default_config(),
             # Threads of the C engine. 1 keeps a parse from competing with DIET and the
-            # other kiosk services for the 2 cores; training uses the same value.
+            # other kiosk services for the 2 cores.
             "num_threads": 1,
+            # Threads while embedding the training data: training has the machine to itself and
+            # nothing else runs in the graph meanwhile (0 = one per core).
+            "training_threads": 0,
             # Training messages embedded per engine call.
             "batch_size": 64,
         }
@@ -70,10 +74,12 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
-        for key in ("num_threads", "batch_size"):
+        for key, least in (("num_threads", 1), ("batch_size", 1), ("training_threads", 0)):
             value = config.get(key)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise InvalidConfigException(f"{cls.__name__}: '{key}' must be a positive integer, got {value!r}")
+            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                raise InvalidConfigException(
+                    f"{cls.__name__}: '{key}' must be an integer of at least {least}, got {value!r}"
+                )
 
     def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, config)
@@ -93,6 +99,15 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         batch_size = self._config["batch_size"]
+        parse_threads = self._encoder.num_threads
+        self._encoder.num_threads = self._config["training_threads"] or os.cpu_count() or 1
+        try:
+            self._embed_training_data(training_data, batch_size)
+        finally:
+            self._encoder.num_threads = parse_threads
+        return training_data
+
+    def _embed_training_data(self, training_data: TrainingData, batch_size: int) -> None:
         for attribute in DENSE_FEATURIZABLE_ATTRIBUTES:
             examples = [ex for ex in training_data.training_examples if ex.get(attribute)]
             if not examples:
@@ -104,13 +119,13 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
                 for example, vector in zip(batch, vectors, strict=True):
                     self._set(example, vector, attribute)
             logger.info(
-                "%s: embedded %d '%s' texts in %.1f s",
+                "%s: embedded %d '%s' texts in %.1f s (%d threads)",
                 self._identifier,
                 len(examples),
                 attribute,
                 time.perf_counter() - started,
+                self._encoder.num_threads,
             )
-        return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
         # Only the user's text and action texts: every other attribute is a label

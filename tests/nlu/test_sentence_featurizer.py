@@ -42,7 +42,7 @@ seq, sent = training.training_examples[0].get_dense_features("text", ["e5"])
 live_seq, live_sent = live[0].get_dense_features("text", ["e5"])
 expected = SentenceEncoder().query([texts[0]])
 bad = []
-for key, value in (("batch_size", 0), ("num_threads", "two")):
+for key, value in (("batch_size", 0), ("num_threads", "two"), ("training_threads", -1)):
     try:
         SentenceEncoderFeaturizer.validate_config({**config, key: value})
     except InvalidConfigException as exc:
@@ -57,6 +57,7 @@ print(json.dumps({
         live[1].get_dense_features("text", ["e5"])[1]
     ),
     "bad_configs": bad,
+    "parse_threads_after_training": featurizer._encoder.num_threads,
 }))
 """
 
@@ -73,4 +74,7 @@ def test_sentence_features_are_the_same_at_training_and_parse_time() -> None:
     # An empty message still needs features of the trained width, or DIET's input signature does not
     # match and the whole turn fails (it did: "" crashed the REST channel). A zero vector means "nothing".
     assert out["empty_text_features"] == [[1, 384], 0.0], "an empty text gets a zero vector of the trained width"
-    assert len(out["bad_configs"]) == 2 and all("positive integer" in m for m in out["bad_configs"])
+    assert len(out["bad_configs"]) == 3 and all("must be an integer of at least" in m for m in out["bad_configs"])
+    # Training embeds with every core; a parse afterwards goes back to one thread (kiosk services share the cores),
+    # and the vectors are the same either way (train_equals_parse above).
+    assert out["parse_threads_after_training"] == 1
