@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from actions.spelling import Speller
 from kb import KnowledgeBase
 
 # Combined score = z-score of the semantic similarity across services
@@ -154,9 +155,10 @@ class Resolution:
 class Resolver:
     """Service resolution for one knowledge base; the retriever is optional (lexical only without it)."""
 
-    def __init__(self, kb: KnowledgeBase, retriever: object | None = None) -> None:
+    def __init__(self, kb: KnowledgeBase, retriever: object | None = None, speller: Speller | None = None) -> None:
         self.kb = kb
         self.retriever = retriever
+        self.speller = speller
         self.answer_margin = ANSWER_MARGIN_BY_LANG.get(getattr(kb, "lang", "en"), ANSWER_MARGIN)
         self.sem_floor = SEM_FLOOR_BY_LANG.get(getattr(kb, "lang", "en"), SEM_FLOOR)
         self._vocab = {sid: self._service_words(sid) for sid in kb.services}
@@ -348,6 +350,8 @@ class Resolver:
             text = ""
             if entity_services:
                 return Resolution(entity_services[0], how="payload")
+        elif self.speller is not None:
+            text = self.speller.correct(text)  # "paspport renewel" is about the passport (actions/spelling.py)
         mentioned = kb.find_in_text(text) if text else []
         if not mentioned and text and intent not in {"choose_option", "correct_service"}:
             misspelled = self._misspelled_names(text)

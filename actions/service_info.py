@@ -20,6 +20,7 @@ from actions.language import CHINESE, language
 from actions.replies import Reply
 from actions.resolution import Resolution, Resolver, words
 from actions.retriever import retriever_for
+from actions.spelling import speller_for
 from cards import build
 from kb import KnowledgeBase
 
@@ -51,7 +52,7 @@ def resolver(kb: KnowledgeBase) -> Resolver:
     """One resolver per knowledge base, with the semantic retriever when the encoder is available."""
     cached = _RESOLVERS.get(id(kb))
     if cached is None:
-        cached = _RESOLVERS[id(kb)] = Resolver(kb, retriever_for(kb))
+        cached = _RESOLVERS[id(kb)] = Resolver(kb, retriever_for(kb), speller_for(kb))
     return cached
 
 
