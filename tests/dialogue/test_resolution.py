@@ -9,12 +9,10 @@ test_confusables.py.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 
 import pytest
 
-from testkit.dialogue import ROOT, VENVS
+from testkit.probe import probe_in
 
 OFFERED = ["provident_fund_transfer", "pension_insurance_transfer", "household_registration"]
 CASES = {
@@ -92,17 +90,7 @@ print(json.dumps(out))
 
 @pytest.fixture(scope="module")
 def verdicts():
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    done = subprocess.run(
-        [str(VENVS / "actions" / "bin" / "python"), "-c", PROBE, json.dumps(CASES)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return probe_in("actions", PROBE, json.dumps(CASES))
 
 
 def test_every_situation_is_indexed_and_embeddings_are_normalised(verdicts, kb):

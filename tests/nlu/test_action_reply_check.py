@@ -7,13 +7,9 @@ of good and broken replies. Run inside the Rasa env, against Rasa's own RemoteAc
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-
 import pytest
 
-from testkit.dialogue import ROOT, VENVS
+from testkit.probe import probe_in
 
 PROBE = r"""
 import json
@@ -53,11 +49,7 @@ print(json.dumps(out))
 
 @pytest.fixture(scope="module")
 def checked() -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    done = subprocess.run([str(VENVS / "rasa" / "bin" / "python"), "-c", PROBE], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return probe_in("rasa", PROBE)
 
 
 def test_the_compiled_check_replaces_rasas_own(checked):

@@ -7,13 +7,9 @@ the message holds a reference and a check-in word, or is nothing but a reference
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-
 import pytest
 
-from testkit.dialogue import ROOT, VENVS
+from testkit.probe import probe_in
 
 PROBE = r"""
 import json
@@ -49,11 +45,7 @@ print(json.dumps(out, ensure_ascii=False))
 
 @pytest.fixture(scope="module")
 def read() -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    done = subprocess.run([str(VENVS / "rasa" / "bin" / "python"), "-c", PROBE], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return probe_in("rasa", PROBE)
 
 
 def test_checking_in_with_any_reference_is_a_check_in(read):

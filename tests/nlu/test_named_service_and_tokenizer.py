@@ -8,13 +8,9 @@ clearly asked something else.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-
 import pytest
 
-from testkit.dialogue import ROOT, VENVS
+from testkit.probe import probe_in
 
 PROBE = r"""
 import json, sys
@@ -83,12 +79,7 @@ print(json.dumps(out, ensure_ascii=False))
 
 @pytest.fixture(scope="module")
 def probe(tmp_path_factory) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    storage = tmp_path_factory.mktemp("storage")
-    done = subprocess.run([str(VENVS / "rasa" / "bin" / "python"), "-c", PROBE, str(storage)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return probe_in("rasa", PROBE, str(tmp_path_factory.mktemp("storage")))
 
 
 def test_english_is_cut_exactly_as_the_whitespace_tokenizer_cuts_it(probe):

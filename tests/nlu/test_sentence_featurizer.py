@@ -7,11 +7,7 @@ bad configuration.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-
-from testkit.dialogue import ROOT, VENVS
+from testkit.probe import probe_in
 
 PROBE = r"""
 import json
@@ -63,11 +59,7 @@ print(json.dumps({
 
 
 def test_sentence_features_are_the_same_at_training_and_parse_time() -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    result = subprocess.run([str(VENVS / "rasa" / "bin" / "python"), "-c", PROBE], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=300)  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = json.loads(result.stdout.strip().splitlines()[-1])
+    out = probe_in("rasa", PROBE)
     assert out["all_featurized"], "every training message (in batches of 2) gets a sentence vector"
     assert out["sentence"] == [1, 384] and out["sequence"] is None
     assert out["train_equals_parse"] and out["equals_encoder"]
