@@ -2,6 +2,9 @@
 #   docker build -f deploy/docker/actions.Dockerfile -t lobby-guide/actions .
 FROM python:3.11-slim-bookworm
 WORKDIR /app
+# English word lists: a typed misspelling is told from a real word (actions/spelling.py, scripts/apt-packages.txt).
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends wamerican wbritish \
+    && rm -rf /var/lib/apt/lists/*
 # Exactly the hash-pinned files of locks/actions.txt (make lock), as scripts/setup.sh installs them.
 COPY locks/pip.txt locks/actions.txt locks/
 RUN pip install --no-cache-dir --require-hashes --no-deps -r locks/pip.txt \
