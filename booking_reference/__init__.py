@@ -84,13 +84,20 @@ def normalise(text: str) -> str | None:
     return format_reference(raw) if is_valid(raw) else None
 
 
-def _symbols(token: str) -> str | None:
-    """The symbols one word stands for: a spoken name, or a run of alphabet symbols ("K7M"); else None."""
-    if token in SPOKEN:
-        return SPOKEN[token]
-    if token.replace("-", "").isalnum() and all(c in ALPHABET for c in token.upper().replace("-", "")):
-        return token.upper().replace("-", "")
-    return None
+def _readings(token: str) -> list[str]:
+    """The symbols one word may stand for: a spoken name ("kay" -> K), a run of symbols ("K7M"), or both.
+
+    Some words are both: "kay", "why", "papa", "ay" and "ar" are letter names and also three, two or four
+    symbols of a typed reference ("kay 67m" is KAY-67M), so both readings are kept and looked up.
+    """
+    readings = [SPOKEN[token]] if token in SPOKEN else []
+    plain = token.upper().replace("-", "")
+    if plain.isalnum() and all(c in ALPHABET for c in plain):
+        readings.append(plain)
+    return list(dict.fromkeys(readings))
+
+
+MAX_READINGS = 64  # alternatives per run of symbol words; a message is never that ambiguous in practice
 
 
 def candidates(text: str) -> list[str]:
@@ -104,18 +111,16 @@ def candidates(text: str) -> list[str]:
         ref = normalise(match.group(1))
         if ref:
             found.append(ref)
-    run = ""
+    alternatives: list[str] = [""]
     runs: list[str] = []
     for token in _TOKEN.findall(text):
-        symbols = _symbols(token)
-        if symbols is None:
-            if run:
-                runs.append(run)
-            run = ""
+        readings = _readings(token)
+        if not readings:
+            runs.extend(a for a in alternatives if a)
+            alternatives = [""]
         else:
-            run += symbols
-    if run:
-        runs.append(run)
+            alternatives = [a + r for a in alternatives for r in readings][:MAX_READINGS]
+    runs.extend(a for a in alternatives if a)
     for run in runs:
         for start in range(0, len(run) - LENGTH + 1):
             raw = run[start : start + LENGTH]
